@@ -1,0 +1,54 @@
+"""Reference data published on compacted topics: the device registry and the plate watch list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from pipeline.contracts.envelope import DEVICE_ID_PATTERN, PLATE_PATTERN
+
+
+class DeviceFamily(StrEnum):
+    VEHICLE_CHECKPOINT = "vehicle_checkpoint"
+
+
+class Place(BaseModel):
+    """Where a device stands in the city's organisation of territory."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    district: str = Field(description="District or banner (旗区), e.g. 'Dongsheng'.")
+    patrol_area: str = Field(description="Large patrol area id, e.g. 'PA-03'.")
+    grid_cell: str = Field(description="Grid cell (单元格) id, e.g. 'GC-0123'.")
+    station: str = Field(description="Responsible police station.")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class DeviceRecord(BaseModel):
+    """One registered device; key of the registry topic is ``device_id``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    device_id: str = Field(pattern=DEVICE_ID_PATTERN)
+    family: DeviceFamily
+    name: str
+    place: Place
+    ring: str | None = Field(None, description="Checkpoint ring the device closes (city, core, banner), if any.")
+
+
+class PlateWatchEntry(BaseModel):
+    """One plate on the watch list; key of the watch-list topic is the plate, a tombstone removes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    plate: str = Field(pattern=PLATE_PATTERN)
+    category: str = Field(description="Why the plate is watched: wanted, stolen, suspect, ...")
+    reason: str = Field(max_length=500, description="Free text for the operator.")
+    priority: int = Field(2, ge=1, le=4, description="1 is most urgent.")
+    expires_at: AwareDatetime | None = Field(None, description="After this time the entry no longer matches.")
+
+    def active_at(self, when: datetime) -> bool:
+        return self.expires_at is None or when < self.expires_at

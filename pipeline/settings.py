@@ -1,0 +1,126 @@
+"""Every setting of warmcity-pipeline: one frozen class per concern, each field tied to an env var.
+
+Settings are resolved once at start (``Settings.load()``) and passed down; nothing below the CLI reads the
+environment. Env var names are the prefix of the class plus the field name in upper case, for example
+``WARMCITY_KAFKA_BOOTSTRAP_SERVERS``. ``docs/configuration.md`` lists them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, frozen=True, extra="ignore")
+
+
+class KafkaSettings(BaseSettings):
+    """Where the brokers are and how the project's topics are named."""
+
+    model_config = _config("WARMCITY_KAFKA_")
+
+    bootstrap_servers: str = Field(
+        "127.0.0.1:19092",
+        description="Kafka bootstrap address(es), comma-separated. The local stack listens on the first one.",
+    )
+    topic_prefix: str = Field(
+        "warmcity",
+        pattern=r"^[A-Za-z0-9._-]{1,100}$",
+        description="Prefix of every topic and consumer group; tests use a unique one each.",
+    )
+    partitions: int = Field(6, ge=1, le=1024, description="Partitions of the raw and enriched topics.")
+    reference_partitions: int = Field(1, ge=1, le=64, description="Partitions of compacted reference topics.")
+
+    @property
+    def first_host_port(self) -> tuple[str, int]:
+        first = self.bootstrap_servers.split(",")[0].strip()
+        host, _, port = first.rpartition(":")
+        return host or "127.0.0.1", int(port)
+
+
+class ClickHouseSettings(BaseSettings):
+    """The ClickHouse server the sink writes to and the analysts read from (native protocol)."""
+
+    model_config = _config("WARMCITY_CLICKHOUSE_")
+
+    host: str = Field("127.0.0.1", description="ClickHouse host (native protocol).")
+    port: int = Field(19000, ge=1, le=65535, description="ClickHouse native-protocol port.")
+    database: str = Field(
+        "warmcity", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$", description="Database holding the tables."
+    )
+    user: str = Field("default", description="ClickHouse user.")
+    password: SecretStr = Field(SecretStr(""), description="ClickHouse password.")
+    connect_timeout_s: float = Field(5.0, gt=0, description="Connect timeout of one attempt, seconds.")
+
+
+class PipelineSettings(BaseSettings):
+    """How the workers batch, retry and report."""
+
+    model_config = _config("WARMCITY_PIPELINE_")
+
+    app_id: str = Field("worker", description="Faust app id suffix; the full id is '<topic_prefix>-<app_id>'.")
+    process_batch: int = Field(1000, ge=1, description="Raw events taken per processing batch.")
+    process_within_s: float = Field(0.2, gt=0, description="Longest wait to fill a processing batch, s.")
+    sink_batch_rows: int = Field(10_000, ge=1, description="Rows per ClickHouse insert under load.")
+    sink_batch_within_s: float = Field(1.0, gt=0, description="Longest wait to fill a sink batch, s.")
+    sink_retry_max_backoff_s: float = Field(30.0, gt=0, description="Cap of the sink's retry backoff, s.")
+    metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics (0: pick a free one).")
+    web_port: int = Field(6066, ge=1, le=65535, description="Port of the Faust web server.")
+    data_dir: Path = Field(Path(".run/worker"), description="Faust's data directory (table state).")
+    log_level: Literal["crit", "error", "warn", "info", "debug"] = Field("info", description="Worker log level.")
+    reference_ready_timeout_s: float = Field(
+        60.0, gt=0, description="How long a worker waits to load reference topics before it fails, s."
+    )
+
+
+class StackSettings(BaseSettings):
+    """The local stack started by ``warmcity stack up``: what to start, where it lives, which ports."""
+
+    model_config = _config("WARMCITY_STACK_")
+
+    run_dir: Path = Field(Path(".run/stack"), description="Data, configs, logs and pid files of the stack.")
+    kafka: Literal["local", "external"] = Field(
+        "local", description="'local' starts a broker; 'external' uses WARMCITY_KAFKA_BOOTSTRAP_SERVERS as is."
+    )
+    kafka_version: str = Field("4.1.1", description="Apache Kafka version fetched from Maven Central.")
+    kafka_home: Path | None = Field(
+        None, description="Folder of an unpacked Apache Kafka tarball; its libs/ replace the Maven jars."
+    )
+    kafka_cache_dir: Path = Field(
+        Path.home() / ".cache" / "warmcity" / "kafka",
+        description="Where the broker's jars are kept between runs (one folder per version).",
+    )
+    kafka_controller_port: int = Field(19093, ge=1, le=65535, description="KRaft controller port.")
+    kafka_heap: str = Field("1g", description="Broker JVM heap (-Xmx).")
+    clickhouse: Literal["local", "external"] = Field(
+        "local", description="'local' starts a server; 'external' uses WARMCITY_CLICKHOUSE_HOST/PORT as is."
+    )
+    clickhouse_http_port: int = Field(18123, ge=1, le=65535, description="ClickHouse HTTP port (local).")
+    clickhouse_binary: str | None = Field(
+        None, description="Path of clickhouse-server or clickhouse; default: search PATH and /usr/sbin."
+    )
+    ready_timeout_s: float = Field(60.0, gt=0, description="How long 'stack up' waits for each service, s.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, resolved once."""
+
+    kafka: KafkaSettings
+    clickhouse: ClickHouseSettings
+    pipeline: PipelineSettings
+    stack: StackSettings
+
+    @classmethod
+    def load(cls) -> Settings:
+        return cls(
+            kafka=KafkaSettings(),
+            clickhouse=ClickHouseSettings(),
+            pipeline=PipelineSettings(),
+            stack=StackSettings(),
+        )
