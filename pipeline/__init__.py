@@ -1,4 +1,4 @@
-"""warmcity-pipeline: public-safety sensor events from Kafka, validated, enriched, alerted on, into ClickHouse.
+"""warmcity-pipeline: public-safety sensor events from Kafka, validated, enriched, alerted on, stored.
 
 Subpackages: ``contracts`` (versioned event models), ``stages`` (pure processing steps), ``sink`` (batched,
 idempotent ClickHouse writes), ``storage`` (migrations), ``city`` (the territory and device registry),

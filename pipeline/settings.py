@@ -63,7 +63,9 @@ class PipelineSettings(BaseSettings):
 
     model_config = _config("WARMCITY_PIPELINE_")
 
-    app_id: str = Field("worker", description="Faust app id suffix; the full id is '<topic_prefix>-<app_id>'.")
+    app_id: str = Field(
+        "worker", description="Faust app id suffix; the full id is '<topic_prefix>-<app_id>'."
+    )
     process_batch: int = Field(1000, ge=1, description="Raw events taken per processing batch.")
     process_within_s: float = Field(0.2, gt=0, description="Longest wait to fill a processing batch, s.")
     sink_batch_rows: int = Field(10_000, ge=1, description="Rows per ClickHouse insert under load.")
@@ -72,7 +74,9 @@ class PipelineSettings(BaseSettings):
     metrics_port: int = Field(9108, ge=0, le=65535, description="Port of /metrics (0: pick a free one).")
     web_port: int = Field(6066, ge=1, le=65535, description="Port of the Faust web server.")
     data_dir: Path = Field(Path(".run/worker"), description="Faust's data directory (table state).")
-    log_level: Literal["crit", "error", "warn", "info", "debug"] = Field("info", description="Worker log level.")
+    log_level: Literal["crit", "error", "warn", "info", "debug"] = Field(
+        "info", description="Worker log level."
+    )
     reference_ready_timeout_s: float = Field(
         60.0, gt=0, description="How long a worker waits to load reference topics before it fails, s."
     )
@@ -85,7 +89,8 @@ class StackSettings(BaseSettings):
 
     run_dir: Path = Field(Path(".run/stack"), description="Data, configs, logs and pid files of the stack.")
     kafka: Literal["local", "external"] = Field(
-        "local", description="'local' starts a broker; 'external' uses WARMCITY_KAFKA_BOOTSTRAP_SERVERS as is."
+        "local",
+        description="'local' starts a broker; 'external' uses WARMCITY_KAFKA_BOOTSTRAP_SERVERS as is.",
     )
     kafka_version: str = Field("4.1.1", description="Apache Kafka version fetched from Maven Central.")
     kafka_home: Path | None = Field(

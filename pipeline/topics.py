@@ -73,8 +73,8 @@ class Topics:
 
 
 def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout_s: float = 30.0) -> list[str]:
-    """Create the topics that do not exist yet; return the names created. Existing ones are left as they are."""
-    from confluent_kafka.admin import AdminClient, NewTopic
+    """Create the topics that do not exist yet and return their names; existing ones are left as they are."""
+    from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = set(admin.list_topics(timeout=timeout_s).topics)
@@ -82,7 +82,10 @@ def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout_s: float =
     if not missing:
         return []
     futures = admin.create_topics(
-        [NewTopic(s.name, num_partitions=s.partitions, replication_factor=1, config=s.config()) for s in missing],
+        [
+            NewTopic(s.name, num_partitions=s.partitions, replication_factor=1, config=s.config())
+            for s in missing
+        ],
         request_timeout=timeout_s,
     )
     created: list[str] = []

@@ -24,7 +24,7 @@ class Severity(StrEnum):
 
 
 class Alert(BaseModel):
-    """One alert for the command room. ``alert_id`` is derived from the evidence, so a replay reproduces it."""
+    """One alert for the command room; ``alert_id`` derives from the evidence, so a replay reproduces it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

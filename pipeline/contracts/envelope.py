@@ -25,7 +25,9 @@ class EventEnvelope(BaseModel):
 
     event_id: str = Field(pattern=EVENT_ID_PATTERN, description="Stable id of this event, unique per device.")
     device_id: str = Field(pattern=DEVICE_ID_PATTERN, description="Registered id of the sending device.")
-    event_time: AwareDatetime = Field(description="When the device observed the event (RFC 3339, with offset).")
+    event_time: AwareDatetime = Field(
+        description="When the device observed the event (RFC 3339, with offset)."
+    )
 
     @field_validator("event_time")
     @classmethod

@@ -11,7 +11,6 @@ from pipeline.contracts.envelope import PLATE_PATTERN, EventEnvelope
 from pipeline.contracts.reference import Place
 
 
-
 class PlateColour(StrEnum):
     BLUE = "blue"
     YELLOW = "yellow"

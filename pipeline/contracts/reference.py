@@ -36,7 +36,9 @@ class DeviceRecord(BaseModel):
     family: DeviceFamily
     name: str
     place: Place
-    ring: str | None = Field(None, description="Checkpoint ring the device closes (city, core, banner), if any.")
+    ring: str | None = Field(
+        None, description="Checkpoint ring the device closes (city, core, banner), if any."
+    )
 
 
 class PlateWatchEntry(BaseModel):

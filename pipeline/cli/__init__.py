@@ -1,0 +1,1 @@
+"""The ``warmcity`` command: one click group, one module per subcommand group."""

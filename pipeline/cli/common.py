@@ -1,0 +1,51 @@
+"""What every subcommand shares: resolved settings on the click context and error reporting."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from pipeline.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def load_settings() -> Settings:
+    """Resolve settings once; a bad env var is reported by name and the command exits 2."""
+    try:
+        return Settings.load()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            lines.append(f"  {exc.title} {field}: {error['msg']} (got {error.get('input')!r})")
+        fail("invalid settings (see docs/configuration.md):\n" + "\n".join(lines), code=2)
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = load_settings()
+    settings: Settings = root.obj
+    return settings
+
+
+def pass_settings(func: F) -> F:
+    """Decorator: call the command with the resolved ``Settings`` as first argument."""
+
+    @click.pass_context
+    def wrapper(ctx: click.Context, /, *args: Any, **kwargs: Any) -> Any:
+        return ctx.invoke(func, settings_of(ctx), *args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)

@@ -1,0 +1,37 @@
+"""Entry point of the ``warmcity`` console script."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline import __version__
+from pipeline.cli.alerts_cmd import alerts
+from pipeline.cli.demo_cmd import demo
+from pipeline.cli.reference_cmd import registry, watchlist
+from pipeline.cli.schemas_cmd import schemas
+from pipeline.cli.simulate_cmd import simulate
+from pipeline.cli.stack_cmd import stack
+from pipeline.cli.storage_cmd import migrate
+from pipeline.cli.topics_cmd import topics
+from pipeline.cli.worker_cmd import worker
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="warmcity")
+def cli() -> None:
+    """warmcity-pipeline: public-safety sensor events through Kafka and Faust into ClickHouse.
+
+    Settings come from WARMCITY_* environment variables (docs/configuration.md).
+    """
+
+
+for command in (stack, topics, migrate, registry, watchlist, simulate, worker, alerts, demo, schemas):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""The record written to the dead-letter topic for a message the pipeline could not process (version 1)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from pipeline.errors import RejectReason
+
+
+class Origin(BaseModel):
+    """Where the rejected message was read: enough to find it again, or to replay it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class DeadLetter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = 1
+    reason: RejectReason
+    detail: str = Field(description="Which field was wrong and how, or what failed to parse.")
+    origin: Origin
+    key: str | None = Field(description="The message key, decoded as UTF-8 with replacement.")
+    payload_b64: str = Field(description="The original message value, base64, for replay once fixed.")
+    rejected_at: AwareDatetime

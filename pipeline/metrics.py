@@ -1,0 +1,50 @@
+"""The catalogue of Prometheus metrics: every name declared once, here, with its help text.
+
+Modules import the objects they update; nothing else creates a metric. ``docs/metrics.md`` lists them.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_IN = Counter("warmcity_stage_events_in_total", "Messages taken by a stage.", ["stage", "family"])
+EVENTS_OUT = Counter("warmcity_stage_events_out_total", "Events a stage passed on.", ["stage", "family"])
+DEAD_LETTERED = Counter(
+    "warmcity_dead_lettered_total",
+    "Messages routed to the dead-letter topic, by reason.",
+    ["family", "reason"],
+)
+ALERTS_RAISED = Counter(
+    "warmcity_alerts_raised_total", "Alerts raised, by rule and severity.", ["rule", "severity"]
+)
+STAGE_SECONDS = Histogram(
+    "warmcity_stage_batch_seconds",
+    "Time a stage spent on one batch.",
+    ["stage"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SINK_BATCH_ROWS = Histogram(
+    "warmcity_sink_batch_rows",
+    "Rows in one ClickHouse insert.",
+    ["table"],
+    buckets=(1, 10, 100, 1000, 5000, 10_000, 20_000, 50_000, 100_000),
+)
+SINK_INSERT_SECONDS = Histogram(
+    "warmcity_sink_insert_seconds",
+    "Duration of one successful ClickHouse insert.",
+    ["table"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+SINK_FAILURES = Counter(
+    "warmcity_sink_insert_failures_total", "ClickHouse insert attempts that failed (then retried).", ["table"]
+)
+SINK_ROWS = Counter("warmcity_sink_rows_total", "Rows ClickHouse acknowledged.", ["table"])
+REFERENCE_ENTRIES = Gauge(
+    "warmcity_reference_entries", "Entries currently loaded from a reference topic.", ["reference"]
+)
+EVENT_LAG_SECONDS = Histogram(
+    "warmcity_event_lag_seconds",
+    "Event time to processing time, at the processing stage.",
+    ["family"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)

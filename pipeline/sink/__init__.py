@@ -1,0 +1,1 @@
+"""The ClickHouse sink: batched, idempotent inserts that are acknowledged before Kafka offsets move."""

@@ -1,0 +1,1 @@
+"""ClickHouse storage: the ordered migrations in schemas/clickhouse and the client factory."""

@@ -1,0 +1,100 @@
+"""Apply the ordered SQL migrations of schemas/clickhouse to a database, once each.
+
+Files are named ``NNNN_name.sql``; statements are separated by ``;`` at the end of a line. Applied
+versions are recorded in ``schema_migrations`` with a checksum: re-running is a no-op, and a file that
+changed after it was applied is reported instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from clickhouse_driver import Client
+
+import pipeline
+from pipeline.settings import ClickHouseSettings
+from pipeline.storage.client import clickhouse_client
+
+MIGRATIONS_DIR = Path(pipeline.__file__).resolve().parent.parent / "schemas" / "clickhouse"
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+_LEDGER = """
+CREATE TABLE IF NOT EXISTS schema_migrations
+(version UInt32, name String, checksum String, applied_at DateTime DEFAULT now())
+ENGINE = ReplacingMergeTree() ORDER BY version
+"""
+
+
+class MigrationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+    def statements(self) -> list[str]:
+        parts = re.split(r";\s*$", self.sql, flags=re.MULTILINE)
+        cleaned = ("\n".join(ln for ln in p.splitlines() if not ln.strip().startswith("--")) for p in parts)
+        return [s.strip() for s in cleaned if s.strip()]
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"{path}: migration files are named NNNN_name.sql")
+        migrations.append(Migration(int(match.group(1)), match.group(2), path.read_text(encoding="utf-8")))
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"{directory}: two migrations share a version number")
+    return migrations
+
+
+def applied_migrations(client: Client) -> dict[int, str]:
+    rows = client.execute(
+        "SELECT version, argMax(checksum, applied_at) FROM schema_migrations GROUP BY version"
+    )
+    return {int(version): str(checksum) for version, checksum in rows}
+
+
+def migrate(
+    settings: ClickHouseSettings, database: str | None = None, migrations: list[Migration] | None = None
+) -> list[Migration]:
+    """Create the database if needed and apply what is missing; returns the migrations applied now."""
+    database = database or settings.database
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", database):
+        raise MigrationError(f"database name {database!r} is not a plain identifier")
+    migrations = load_migrations() if migrations is None else migrations
+    clickhouse_client(settings, database="").execute(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    server = clickhouse_client(settings, database=database)
+    server.execute(_LEDGER)
+    done = applied_migrations(server)
+    applied = []
+    for migration in migrations:
+        if migration.version in done:
+            if done[migration.version] != migration.checksum:
+                raise MigrationError(
+                    f"migration {migration.version:04d}_{migration.name} changed after it was applied "
+                    f"(checksum {done[migration.version]} in the database, {migration.checksum} on disk): "
+                    "add a new migration instead of editing an applied one"
+                )
+            continue
+        for statement in migration.statements():
+            server.execute(statement)
+        server.execute(
+            "INSERT INTO schema_migrations (version, name, checksum) VALUES",
+            [(migration.version, migration.name, migration.checksum)],
+        )
+        applied.append(migration)
+    return applied

@@ -1,0 +1,1 @@
+"""The Faust worker: agents that wire the stages and the sink to Kafka topics (``app.PipelineWorker``)."""
