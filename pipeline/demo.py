@@ -1,0 +1,212 @@
+"""The main job: local stack, topics, migrations, reference data, a worker, simulated traffic, alerts on
+screen and a summary from ClickHouse. Everything it starts, it stops (also on Ctrl-C)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from pipeline.alerts_view import render_alert
+from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from clickhouse_driver import Client
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    duration_s: float
+    rate_per_s: float
+    watch_plate: str
+    inject_every: int
+    malformed_share: float
+    seed: int
+    keep_stack: bool
+
+
+class AlertPrinter(threading.Thread):
+    """Prints alerts raised since ``since`` as they arrive, until stopped."""
+
+    def __init__(self, settings: Settings, topic: str, since: datetime, echo: Echo) -> None:
+        super().__init__(name="demo-alerts", daemon=True)
+        from pipeline.alerts_tail import AlertTail
+
+        # From the beginning, filtered by time: a 'latest' consumer would miss alerts raised before its
+        # partitions are assigned.
+        self._tail = AlertTail(settings.kafka.bootstrap_servers, topic, from_beginning=True)
+        self._since, self._echo = since, echo
+        self._stop = threading.Event()
+        self.seen: set[str] = set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            for alert in self._tail.poll(0.5):
+                if alert.raised_at >= self._since and alert.alert_id not in self.seen:
+                    self.seen.add(alert.alert_id)
+                    self._echo("  ALERT " + render_alert(alert, ZoneInfo("UTC"), colour=sys.stdout.isatty()))
+        self._tail.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(timeout=10)
+
+
+@contextmanager
+def worker_process(settings: Settings, echo: Echo) -> Iterator[subprocess.Popen[bytes]]:
+    log_path = settings.stack.run_dir / "worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        # The child resolves the same settings from the same environment.
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli.main", "worker"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+            start_new_session=True,  # Ctrl-C reaches the demo only; the demo stops the worker in order
+        )
+        echo(f"  worker pid {process.pid}, log {log_path}")
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            echo(f"  worker stopped (exit {process.returncode})")
+
+
+def run_demo(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
+    from pipeline.stack import LocalStack, StackError
+
+    stack = LocalStack(settings)
+    before = {status.name for status in stack.status() if status.state == "running"}
+    echo("[1/6] local stack")
+    try:
+        for status in stack.up():
+            echo(f"  {status.name:<10} {status.state:<9} {status.address:<22} log: {status.log or '-'}")
+    except StackError as exc:
+        echo(f"  failed: {exc}")
+        return False
+    try:
+        return _run_on_stack(settings, options, echo)
+    finally:
+        if options.keep_stack:
+            echo("stack left running: `warmcity stack down` stops it")
+        elif before:
+            echo(f"stack left running: it was running before the demo ({', '.join(sorted(before))})")
+        else:
+            stopped = stack.down()
+            echo(f"stack stopped ({', '.join(stopped) or 'nothing to stop'})")
+
+
+def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
+    from pipeline.city import build_city
+    from pipeline.contracts import PlateWatchEntry
+    from pipeline.reference_publish import publish_devices, publish_watch_entry
+    from pipeline.simulate import PlateReadGenerator, run_simulation
+    from pipeline.storage.client import clickhouse_client
+    from pipeline.storage.migrate import migrate
+    from pipeline.topics import Topics, ensure_topics
+
+    bootstrap = settings.kafka.bootstrap_servers
+    topics = Topics.from_settings(settings.kafka)
+    echo("[2/6] topics and ClickHouse migrations")
+    created = ensure_topics(bootstrap, topics.specs())
+    echo(f"  topics: {len(created)} created, {len(topics.specs()) - len(created)} already there")
+    applied = migrate(settings.clickhouse)
+    echo(f"  migrations: {len(applied)} applied; database {settings.clickhouse.database} up to date")
+
+    echo("[3/6] reference data")
+    city = build_city("small", options.seed)
+    published = publish_devices(bootstrap, topics.ref_devices, city.devices)
+    entry = PlateWatchEntry(
+        plate=options.watch_plate, category="wanted", reason="demo: armed robbery suspect", priority=2
+    )
+    publish_watch_entry(bootstrap, topics.ref_plate_watchlist, entry)
+    echo(f"  {published} checkpoints in {len(city.districts)} districts; watch list: {entry.plate}")
+
+    started = datetime.now(UTC)
+    echo("[4/6] worker")
+    with worker_process(settings, echo) as worker:
+        printer = AlertPrinter(settings, topics.alerts, started - timedelta(seconds=1), echo)
+        printer.start()
+        try:
+            echo(f"[5/6] simulating {options.rate_per_s:g} reads/s for {options.duration_s:g} s")
+            generator = PlateReadGenerator(
+                city.devices,
+                seed=options.seed,
+                watched_plates=[options.watch_plate],
+                inject_every=options.inject_every,
+                malformed_share=options.malformed_share,
+            )
+            summary = run_simulation(
+                bootstrap,
+                topics.raw_plate_reads,
+                generator,
+                options.rate_per_s,
+                duration_s=options.duration_s,
+                progress=lambda p: echo(
+                    f"  sent {p.sent} reads ({p.rate_per_s:.0f}/s), {len(printer.seen)} alerts"
+                ),
+                progress_every_s=10,
+            )
+            echo(
+                f"  sent {summary.sent}: {summary.injected} of the watched plate, "
+                f"{summary.malformed} malformed; {summary.delivered} acknowledged by Kafka"
+            )
+            expected = summary.sent - summary.malformed - summary.unknown_device
+            client = clickhouse_client(settings.clickhouse)
+            stored = _wait_stored(client, started, expected, worker, echo)
+            time.sleep(1.5)  # the alert sink flushes at most sink_batch_within_s after the last alert
+        finally:
+            printer.stop()
+    echo("[6/6] summary from ClickHouse")
+    _print_summary(client, started, echo)
+    complete = stored >= expected and summary.ok and len(printer.seen) >= min(1, summary.injected)
+    echo("demo complete" if complete else f"incomplete: {stored} of {expected} reads stored")
+    return complete
+
+
+def _wait_stored(
+    client: Client, since: datetime, expected: int, worker: subprocess.Popen[bytes], echo: Echo
+) -> int:
+    from pipeline.storage.summary import read_summary
+
+    deadline, stored = time.monotonic() + 60, -1
+    while time.monotonic() < deadline and worker.poll() is None:
+        stored = read_summary(client, since - timedelta(seconds=30)).rows["plate_reads_dedup"]
+        if stored >= expected:
+            break
+        time.sleep(1)
+    if worker.poll() is not None:
+        echo(f"  the worker exited with {worker.returncode}: see its log")
+    return stored
+
+
+def _print_summary(client: Client, since: datetime, echo: Echo) -> None:
+    from pipeline.storage.summary import read_summary
+
+    summary = read_summary(client, since - timedelta(seconds=30))
+    echo("  rows (this run):")
+    for table, count in summary.rows.items():
+        echo(f"    {table:<30} {count:>8}")
+    echo("  alerts by rule:")
+    for rule, severity, count in summary.alerts_by_rule or [("(none)", "", 0)]:
+        echo(f"    {rule:<20} {severity:<9} {count:>5}")
+    echo("  reads by district:")
+    for district, count in summary.reads_by_district:
+        echo(f"    {district:<20} {count:>8}")

@@ -1,0 +1,103 @@
+"""Shared moves of the integration tests: run a worker process, read a topic, wait for a condition."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+from confluent_kafka import Consumer, Producer
+
+from pipeline.settings import Settings
+
+T = TypeVar("T")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a child process resolve the same settings."""
+    return {
+        "WARMCITY_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+        "WARMCITY_KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix,
+        "WARMCITY_KAFKA_PARTITIONS": str(settings.kafka.partitions),
+        "WARMCITY_CLICKHOUSE_HOST": settings.clickhouse.host,
+        "WARMCITY_CLICKHOUSE_PORT": str(settings.clickhouse.port),
+        "WARMCITY_CLICKHOUSE_DATABASE": settings.clickhouse.database,
+        "WARMCITY_PIPELINE_METRICS_PORT": str(settings.pipeline.metrics_port),
+        "WARMCITY_PIPELINE_DATA_DIR": str(settings.pipeline.data_dir),
+        "WARMCITY_PIPELINE_SINK_BATCH_WITHIN_S": str(settings.pipeline.sink_batch_within_s),
+    }
+
+
+@contextmanager
+def running_worker(settings: Settings, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``warmcity worker`` process for the duration of the block, stopped with SIGTERM after."""
+    env = {**os.environ, **settings_env(settings)}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli.main", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes | None]]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    for key, value in messages:
+        producer.produce(topic, key=key, value=value)
+    remaining = producer.flush(30)
+    assert remaining == 0, f"{remaining} messages not delivered to {topic}"
+
+
+def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 60) -> list[tuple[bytes, bytes]]:
+    """Read from the beginning until ``expected`` messages came or the timeout passed."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-reader-{time.monotonic_ns()}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    found: list[tuple[bytes, bytes]] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(found) < expected and time.monotonic() < deadline:
+            for message in consumer.consume(num_messages=100, timeout=0.5):
+                if message.error() is None:
+                    found.append((message.key() or b"", message.value() or b""))
+    finally:
+        consumer.close()
+    return found
+
+
+def wait_for(condition: Callable[[], T], timeout_s: float, what: str, log_path: Path | None = None) -> T:
+    """Poll ``condition`` until it returns a truthy value; fail naming ``what`` (and the worker's log)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            tail = ""
+            if log_path is not None and log_path.exists():
+                tail = "\n--- worker log (last 40 lines) ---\n" + "\n".join(
+                    log_path.read_text(errors="replace").splitlines()[-40:]
+                )
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}{tail}")
+        time.sleep(0.5)
