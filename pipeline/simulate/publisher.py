@@ -1,0 +1,165 @@
+"""The publishing part of the simulator: sends generated messages to Kafka at a steady rate.
+
+Pacing is by schedule, not by sleeping a fixed gap after each send: message *i* is due at
+``start + i / rate``, so time spent producing does not slow the achieved rate down. Deliveries are counted
+in the producer's callbacks; the run ends with a flush, and the summary says whether every message arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pipeline.reference_publish import PublishError, producer_config, require_topic
+from pipeline.simulate.generator import MessageKind, SimulatedMessage
+
+if TYPE_CHECKING:
+    from confluent_kafka import KafkaError, Message, Producer
+
+SIMULATOR_LINGER_MS = 20  # batches a few ms of reads per request without visible delay
+
+
+class SimulationError(PublishError):
+    """The simulation could not start: Kafka unreachable or the topic missing."""
+
+
+@dataclass(frozen=True)
+class SimulationProgress:
+    """Where a running simulation stands; handed to the progress callback about once a second."""
+
+    sent: int
+    elapsed_s: float
+
+    @property
+    def rate_per_s(self) -> float:
+        return self.sent / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class SimulationSummary:
+    """What a finished simulation sent and what the broker acknowledged."""
+
+    sent: int
+    delivered: int
+    failed: int
+    malformed: int
+    injected: int
+    unknown_device: int
+    elapsed_s: float
+    first_error: str | None = None
+    interrupted: bool = False  # stopped early by Ctrl-C; what was sent is still flushed and counted
+
+    @property
+    def rate_per_s(self) -> float:
+        return self.sent / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Every message sent was acknowledged."""
+        return self.failed == 0 and self.delivered == self.sent
+
+
+class _DeliveryTally:
+    def __init__(self) -> None:
+        self.delivered = 0
+        self.failed = 0
+        self.first_error: str | None = None
+
+    def __call__(self, err: KafkaError | None, msg: Message) -> None:
+        if err is None:
+            self.delivered += 1
+            return
+        self.failed += 1
+        if self.first_error is None:
+            self.first_error = f"{msg.topic()}: {err.str()}"
+
+
+def run_simulation(
+    bootstrap: str,
+    topic: str,
+    generator: Iterable[SimulatedMessage],
+    rate_per_s: float,
+    duration_s: float | None = None,
+    count: int | None = None,
+    progress: Callable[[SimulationProgress], None] | None = None,
+    producer_overrides: Mapping[str, Any] | None = None,
+    flush_timeout_s: float = 30.0,
+    progress_every_s: float = 1.0,
+) -> SimulationSummary:
+    """Send ``generator``'s messages to ``topic`` at ``rate_per_s`` until ``duration_s`` or ``count``.
+
+    At least one of ``duration_s`` and ``count`` must be given; with both, the first reached ends the run.
+    Raises ``SimulationError`` before sending anything if Kafka or the topic is not there.
+    """
+    from confluent_kafka import Producer
+
+    if rate_per_s <= 0:
+        raise ValueError(f"rate_per_s must be > 0, got {rate_per_s}")
+    if duration_s is None and count is None:
+        raise ValueError("give duration_s or count (or both)")
+    overrides = {"linger.ms": SIMULATOR_LINGER_MS, **(producer_overrides or {})}
+    producer = Producer(producer_config(bootstrap, "warmcity-simulator", **overrides))
+    try:
+        require_topic(producer, topic, bootstrap)
+    except PublishError as exc:
+        raise SimulationError(str(exc)) from exc
+
+    tally = _DeliveryTally()
+    kinds = dict.fromkeys(MessageKind, 0)
+    messages = iter(generator)
+    start = time.monotonic()
+    next_report = start + progress_every_s
+    sent = 0
+    interrupted = False
+    try:
+        while count is None or sent < count:
+            due = start + sent / rate_per_s
+            if duration_s is not None and due - start >= duration_s:
+                break
+            _serve_until(producer, due)
+            message = next(messages, None)
+            if message is None:
+                break
+            _produce(producer, topic, message, tally)
+            sent += 1
+            kinds[message.kind] += 1
+            now = time.monotonic()
+            if progress is not None and now >= next_report:
+                progress(SimulationProgress(sent, now - start))
+                next_report = now + progress_every_s
+    except KeyboardInterrupt:  # an operator's Ctrl-C ends the run, but what was sent is still accounted for
+        interrupted = True
+    elapsed = time.monotonic() - start  # the sending time: the final flush is not part of the rate
+    undelivered = producer.flush(flush_timeout_s)
+    first_error = tally.first_error
+    if undelivered and first_error is None:
+        first_error = f"{undelivered} messages not delivered within {flush_timeout_s:g}s"
+    return SimulationSummary(
+        sent=sent,
+        delivered=tally.delivered,
+        failed=tally.failed + undelivered,
+        malformed=kinds[MessageKind.MALFORMED],
+        injected=kinds[MessageKind.INJECTED],
+        unknown_device=kinds[MessageKind.UNKNOWN_DEVICE],
+        elapsed_s=elapsed,
+        first_error=first_error,
+        interrupted=interrupted,
+    )
+
+
+def _serve_until(producer: Producer, deadline: float) -> None:
+    # Waiting inside poll() serves delivery callbacks while we wait for the next message's slot.
+    while (remaining := deadline - time.monotonic()) > 0:
+        producer.poll(remaining)
+    producer.poll(0)
+
+
+def _produce(producer: Producer, topic: str, message: SimulatedMessage, tally: _DeliveryTally) -> None:
+    while True:
+        try:
+            producer.produce(topic, key=message.key, value=message.value, on_delivery=tally)
+            return
+        except BufferError:  # local queue full: the broker is slower than the rate; wait for it
+            producer.poll(0.1)

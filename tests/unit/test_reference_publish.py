@@ -1,0 +1,97 @@
+"""Reference publishing: keys, values and tombstones as the workers' reference feeds expect them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from pipeline.city import build_city
+from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
+from pipeline.reference_publish import (
+    PublishError,
+    clean_plate,
+    normalise_plate,
+    publish_devices,
+    publish_watch_entry,
+    remove_watch_entry,
+)
+from tests.unit.test_simulate_publisher import OPTIONS, TOPIC, FakeProducer, fake_producers
+
+__all__ = ["fake_producers"]  # the fixture, imported so that pytest finds it here
+
+ENTRY = PlateWatchEntry(
+    plate="蒙K8A888",
+    category="wanted",
+    reason="fled a checkpoint in Dongsheng",
+    priority=1,
+    expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+)
+
+
+def test_devices_are_keyed_by_device_id(fake_producers: list[FakeProducer]) -> None:
+    devices = build_city("small", 7).devices
+    assert publish_devices("b:1", TOPIC, devices) == len(devices)
+    (producer,) = fake_producers
+    assert [m.key() for m in producer.produced] == [d.device_id.encode() for d in devices]
+    records = [DeviceRecord.model_validate_json(m.value() or b"") for m in producer.produced]
+    assert records == list(devices)
+
+
+def test_watch_entry_is_keyed_by_plate(fake_producers: list[FakeProducer]) -> None:
+    publish_watch_entry("b:1", TOPIC, ENTRY)
+    (message,) = fake_producers[0].produced
+    assert message.key() == "蒙K8A888".encode()
+    assert PlateWatchEntry.model_validate_json(message.value() or b"") == ENTRY
+
+
+@pytest.mark.parametrize("plate", ["蒙K8A888", "蒙k 8a888", "蒙K·8A-888"])
+def test_remove_publishes_a_tombstone_for_the_normalised_plate(
+    fake_producers: list[FakeProducer], plate: str
+) -> None:
+    remove_watch_entry("b:1", TOPIC, plate)
+    (message,) = fake_producers[0].produced
+    assert (message.key(), message.value()) == ("蒙K8A888".encode(), None)
+
+
+def test_remove_refuses_an_invalid_plate(fake_producers: list[FakeProducer]) -> None:
+    with pytest.raises(ValueError, match="invalid plate"):
+        remove_watch_entry("b:1", TOPIC, "no!")
+
+
+def test_failed_delivery_raises_with_the_reason(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["fail_every"] = 1
+    with pytest.raises(PublishError, match=r"1 of 1 records .* failed.*Not enough in-sync replicas"):
+        publish_watch_entry("b:1", TOPIC, ENTRY)
+
+
+def test_undelivered_record_raises(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["stuck"] = True
+    with pytest.raises(PublishError, match="not delivered within"):
+        publish_devices("b:1", TOPIC, build_city("small", 7).devices[:3], timeout_s=0.1)
+
+
+def test_missing_topic_raises_and_sends_nothing(fake_producers: list[FakeProducer]) -> None:
+    with pytest.raises(PublishError, match=r"topic 'x\.ref\.devices' does not exist"):
+        publish_devices("b:1", "x.ref.devices", build_city("small", 7).devices)
+    assert not fake_producers[0].produced
+
+
+def test_unreachable_broker_raises_with_its_address(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["unreachable"] = True
+    with pytest.raises(PublishError, match="cannot reach Kafka at b:1"):
+        remove_watch_entry("b:1", TOPIC, "蒙K8A888")
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("蒙K8A888", "蒙K8A888"),
+        (" 蒙k 8a888 ", "蒙K8A888"),
+        ("蒙K·8A888", "蒙K8A888"),
+        ("蒙K-8A888", "蒙K8A888"),
+    ],
+)
+def test_plates_are_cleaned_like_plate_reads(raw: str, clean: str) -> None:
+    assert clean_plate(raw) == clean
+    assert normalise_plate(raw) == clean
