@@ -120,9 +120,8 @@ def fake_producers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[FakeProduce
         return producer
 
     monkeypatch.setattr(confluent_kafka, "Producer", factory)
-    OPTIONS.clear()
     yield made
-    OPTIONS.clear()
+    OPTIONS.clear()  # only after: a test's own fixtures may have set options before this one ran
 
 
 OPTIONS: dict[str, Any] = {}
