@@ -10,6 +10,7 @@ Also home of the producer basics the simulator shares: ``producer_config`` and `
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
 # confluent_kafka is imported where it is used, so that the pure simulator can share ``normalise_plate``
 # without loading librdkafka.
 _PLATE = re.compile(PLATE_PATTERN)
+METADATA_TIMEOUT_S = 10.0
+
+# librdkafka's own log (a line per reconnect attempt while a broker is down) goes to this logger. Like any
+# library logger it is silent until the application configures logging; the errors that matter reach the
+# caller as a PublishError or a failed delivery anyway.
+KAFKA_CLIENT_LOG = logging.getLogger("pipeline.kafka")
+KAFKA_CLIENT_LOG.addHandler(logging.NullHandler())
 
 
 class PublishError(RuntimeError):
@@ -57,19 +65,23 @@ def producer_config(bootstrap: str, client_id: str, **overrides: Any) -> dict[st
         # Topics are created by the project with explicit partitions, never by a producer's metadata request.
         "allow.auto.create.topics": False,
         "message.timeout.ms": 30_000,
+        "logger": KAFKA_CLIENT_LOG,
     }
     config.update(overrides)
     return config
 
 
-def require_topic(producer: Producer, topic: str, bootstrap: str, timeout_s: float = 10.0) -> None:
+def require_topic(
+    producer: Producer, topic: str, bootstrap: str, timeout_s: float = METADATA_TIMEOUT_S
+) -> None:
     """Raise ``PublishError`` unless the broker answers and ``topic`` exists."""
     from confluent_kafka import KafkaException
 
     try:
         metadata = producer.list_topics(topic, timeout=timeout_s)
     except KafkaException as exc:
-        raise PublishError(f"cannot reach Kafka at {bootstrap} within {timeout_s:g}s: {exc}") from exc
+        reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+        raise PublishError(f"cannot reach Kafka at {bootstrap} within {timeout_s:g}s: {reason}") from exc
     found = metadata.topics.get(topic)
     if found is None or found.error is not None:
         raise PublishError(
@@ -84,7 +96,7 @@ def publish_records(
     from confluent_kafka import Producer
 
     producer = Producer(producer_config(bootstrap, "warmcity-reference"))
-    require_topic(producer, topic, bootstrap, timeout_s)
+    require_topic(producer, topic, bootstrap, min(timeout_s, METADATA_TIMEOUT_S))
     failures: list[str] = []
 
     def on_delivery(err: KafkaError | None, msg: Message) -> None:
