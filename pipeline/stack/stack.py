@@ -1,0 +1,113 @@
+"""``LocalStack``: the one entry point that starts, checks and stops Kafka and ClickHouse together.
+
+Each component is local (started by us, tracked by a pid file in the run directory) or external (only
+checked), as ``settings.stack`` says. ``up`` spawns every local server before waiting for any, so ClickHouse
+comes up while the Kafka JVM starts; ``down`` stops only what a pid file says we started.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from typing import Protocol
+
+from pipeline.settings import Settings
+from pipeline.stack.clickhouse import ClickHouseServer, clickhouse_probe
+from pipeline.stack.kafka import KafkaBroker, kafka_probe
+from pipeline.stack.model import ComponentName, ComponentStatus, Progress, StackError
+from pipeline.stack.service import ExternalService
+
+_log = logging.getLogger(__name__)
+
+
+class Component(Protocol):
+    @property
+    def name(self) -> ComponentName: ...
+
+    def status(self) -> ComponentStatus: ...
+
+    def start(self) -> None: ...
+
+    def wait_ready(self) -> ComponentStatus: ...
+
+    def stop(self) -> bool: ...
+
+
+class LocalStack:
+    """The local Kafka broker and ClickHouse server described by ``settings``.
+
+    ``progress`` receives one line per step of ``up`` (default: the ``pipeline.stack`` logger at INFO).
+    """
+
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.run_dir = settings.stack.run_dir.expanduser().resolve()
+        self._progress: Progress = progress or _log.info
+        kafka: Component
+        clickhouse: Component
+        if settings.stack.kafka == "local":
+            kafka = KafkaBroker(settings, self.run_dir, self._progress)
+        else:
+            servers = settings.kafka.bootstrap_servers
+            kafka = ExternalService(
+                "kafka",
+                "Kafka",
+                servers,
+                lambda timeout: kafka_probe(servers, timeout),
+                "WARMCITY_STACK_KAFKA",
+            )
+        if settings.stack.clickhouse == "local":
+            clickhouse = ClickHouseServer(settings, self.run_dir, self._progress)
+        else:
+            ch = settings.clickhouse
+            clickhouse = ExternalService(
+                "clickhouse",
+                "ClickHouse",
+                f"{ch.host}:{ch.port}",
+                lambda timeout: clickhouse_probe(ch, min(timeout, ch.connect_timeout_s)),
+                "WARMCITY_STACK_CLICKHOUSE",
+            )
+        self._components: list[Component] = [kafka, clickhouse]
+
+    def up(self) -> list[ComponentStatus]:
+        """Start what is local and not running, check what is external; return once all answer.
+
+        Idempotent: a component already started by us is left running. Raises ``StackError`` naming the
+        cause when a component cannot be started or does not answer within ``ready_timeout_s``.
+        """
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        # ClickHouse first: it is ready in about a second, while Kafka may still fetch its jars.
+        order = sorted(self._components, key=lambda c: c.name != "clickhouse")
+        for component in order:
+            component.start()
+        # Wait for every component even after one failed, so one run reports every problem.
+        ready: dict[str, ComponentStatus] = {}
+        errors: list[str] = []
+        for component in order:
+            try:
+                ready[component.name] = component.wait_ready()
+            except StackError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise StackError("\n".join(errors))
+        return [ready[component.name] for component in self._components]
+
+    def down(self, components: Collection[str] | None = None) -> list[str]:
+        """Stop the local components ``up`` started (all, or only those named); return the names stopped.
+
+        SIGTERM first, SIGKILL after a timeout. External components are never touched.
+        """
+        unknown = set(components or ()) - {c.name for c in self._components}
+        if unknown:
+            raise StackError(f"unknown component(s): {', '.join(sorted(unknown))}")
+        stopped: list[str] = []
+        for component in self._components:
+            if components is not None and component.name not in components:
+                continue
+            if component.stop():
+                stopped.append(component.name)
+        return stopped
+
+    def status(self) -> list[ComponentStatus]:
+        """Each component as it is now; never starts or stops anything."""
+        return [component.status() for component in self._components]
