@@ -108,7 +108,7 @@ def simulate(
     """Publish simulated plate reads of the city's checkpoints to the raw plate-read topic.
 
     Key: device_id; value: PlateRead JSON (docs/devices.md). A progress line goes to stderr about once a
-    second, a summary to stdout at the end. Exits 1 if any delivery failed.
+    second, a summary to stdout at the end. Exits 1 if any delivery failed, 130 after Ctrl-C.
 
     Example: warmcity simulate --rate 200 --duration 30 --watch-plate 蒙K8A888 --malformed-share 0.01
     """
@@ -139,6 +139,8 @@ def simulate(
     click.echo(_describe(summary))
     if not summary.ok:
         fail(f"{summary.failed} of {summary.sent} deliveries failed: {summary.first_error}")
+    if summary.interrupted:
+        fail("interrupted before the end: what was sent was delivered", code=130)
 
 
 def _show_progress(progress: SimulationProgress) -> None:

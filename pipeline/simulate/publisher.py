@@ -116,7 +116,8 @@ def run_simulation(
     try:
         while count is None or sent < count:
             due = start + sent / rate_per_s
-            if duration_s is not None and due - start >= duration_s:
+            # Ends on the schedule, or on the clock when the source cannot keep up with the rate.
+            if duration_s is not None and max(due, time.monotonic()) - start >= duration_s:
                 break
             _serve_until(producer, due)
             message = next(messages, None)

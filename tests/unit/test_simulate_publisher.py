@@ -226,3 +226,25 @@ def test_bad_arguments_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         run_simulation("b:1", TOPIC, make_generator(), rate, duration_s=duration, count=count)
+
+
+def test_duration_is_wall_clock_when_the_rate_cannot_be_reached(fake_producers: list[FakeProducer]) -> None:
+    def slow_source() -> Iterator[Any]:
+        for message in make_generator():
+            time.sleep(0.01)  # at most ~100 messages/s
+            yield message
+
+    summary = run_simulation("b:1", TOPIC, slow_source(), rate_per_s=10_000, duration_s=0.5)
+    assert summary.elapsed_s < 0.6
+    assert summary.sent < 60
+
+
+def test_ctrl_c_stops_sending_but_still_flushes_and_counts(fake_producers: list[FakeProducer]) -> None:
+    def interrupted_source() -> Iterator[Any]:
+        yield from make_generator().take(25)
+        raise KeyboardInterrupt
+
+    summary = run_simulation("b:1", TOPIC, interrupted_source(), rate_per_s=10_000, count=100)
+    assert summary.interrupted
+    assert (summary.sent, summary.delivered) == (25, 25)
+    assert summary.ok
