@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pipeline.contracts.envelope import PLATE_PATTERN
+from pipeline.contracts.envelope import PLATE_PATTERN, clean_plate
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
 
 if TYPE_CHECKING:
@@ -35,14 +35,6 @@ KAFKA_CLIENT_LOG.addHandler(logging.NullHandler())
 
 class PublishError(RuntimeError):
     """A record did not reach Kafka: broker unreachable, topic missing, or delivery failed."""
-
-
-def clean_plate(plate: str) -> str:
-    """The plate as ``PlateRead`` stores it: no spaces, dots or dashes, upper case (not validated).
-
-    Watch-list keys must be in this form, or a read of the same plate would never match its entry.
-    """
-    return plate.strip().replace(" ", "").replace("·", "").replace("-", "").upper()
 
 
 def normalise_plate(plate: str) -> str:

@@ -9,10 +9,10 @@ from pydantic import ValidationError
 
 from pipeline.city import PROFILES, build_city
 from pipeline.cli.common import fail, pass_settings
+from pipeline.contracts.envelope import clean_plate
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
 from pipeline.reference_publish import (
     PublishError,
-    clean_plate,
     publish_devices,
     publish_watch_entry,
     remove_watch_entry,

@@ -15,6 +15,15 @@ DEVICE_ID_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,39}$"
 # Chinese civil plates: one province character (or a letter prefix for some), then 5-7 letters/digits,
 # optionally a trailing 学/警/挂 character. Kept deliberately permissive: checkpoints mis-read, and a read
 # with an unusual plate is data, not garbage.
+
+
+def clean_plate(plate: str) -> str:
+    """The plate as contracts store it: no spaces, dots or dashes, upper case (not validated).
+
+    Reads and watch-list entries both go through this, or a read would never match its entry."""
+    return plate.strip().replace(" ", "").replace("·", "").replace("-", "").upper()
+
+
 PLATE_PATTERN = r"^[A-Z0-9\u4e00-\u9fff]{5,10}$"
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.contracts.envelope import PLATE_PATTERN, EventEnvelope
+from pipeline.contracts.envelope import PLATE_PATTERN, EventEnvelope, clean_plate
 from pipeline.contracts.reference import Place
 
 
@@ -52,9 +52,7 @@ class PlateRead(EventEnvelope):
     @field_validator("plate", mode="before")
     @classmethod
     def _normalise_plate(cls, value: object) -> object:
-        if isinstance(value, str):
-            return value.replace(" ", "").replace("·", "").replace("-", "").upper()
-        return value
+        return clean_plate(value) if isinstance(value, str) else value
 
 
 class EnrichedPlateRead(BaseModel):
@@ -63,7 +61,9 @@ class EnrichedPlateRead(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     read: PlateRead
-    place: Place | None = Field(description="None when the device is not in the registry.")
+    place: Place = Field(
+        description="Where the device stands (reads of unregistered devices are dead-lettered)."
+    )
     ring: str | None
     watchlisted: bool
     schema_version: Literal[1] = 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.contracts.envelope import DEVICE_ID_PATTERN, PLATE_PATTERN
+from pipeline.contracts.envelope import DEVICE_ID_PATTERN, PLATE_PATTERN, clean_plate
 
 
 class DeviceFamily(StrEnum):
@@ -51,6 +51,11 @@ class PlateWatchEntry(BaseModel):
     reason: str = Field(max_length=500, description="Free text for the operator.")
     priority: int = Field(2, ge=1, le=4, description="1 is most urgent.")
     expires_at: AwareDatetime | None = Field(None, description="After this time the entry no longer matches.")
+
+    @field_validator("plate", mode="before")
+    @classmethod
+    def _normalise_plate(cls, value: object) -> object:
+        return clean_plate(value) if isinstance(value, str) else value
 
     def active_at(self, when: datetime) -> bool:
         return self.expires_at is None or when < self.expires_at

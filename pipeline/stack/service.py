@@ -90,13 +90,13 @@ class LocalService(ABC):
         state: ComponentState = "running" if self.answers(2.0) else "unreachable"
         return ComponentStatus(self.name, state, self.address, self.log, pid)
 
-    def start(self) -> None:
-        """Spawn the server unless ours is already running; ``wait_ready`` then waits for it."""
+    def start(self) -> bool:
+        """Spawn the server unless ours is already running (then False); ``wait_ready`` waits for it."""
         self._child = None
         pid = self.pid_file.read()
         if pid is not None:
             self.progress(f"{self.name} already running (pid {pid})")
-            return
+            return False
         self.validate()
         for port, setting in self.ports():
             ensure_port_free(self.host, port, f"{self.name}: {setting}")
@@ -106,6 +106,7 @@ class LocalService(ABC):
         self._log_offsets = {path: log_size(path) for path in self.diagnosis_logs()}
         self._child = spawn_detached(command, self.output, cwd=self.home)
         self.pid_file.write(self._child.pid)
+        return True
 
     def wait_ready(self) -> ComponentStatus:
         deadline = time.monotonic() + self.ready_timeout_s
@@ -177,8 +178,8 @@ class ExternalService:
         state: ComponentState = "external" if self._answer(3.0) is None else "unreachable"
         return ComponentStatus(self.name, state, self.address)
 
-    def start(self) -> None:
-        return None
+    def start(self) -> bool:
+        return False
 
     def wait_ready(self) -> ComponentStatus:
         error = self._answer(5.0)

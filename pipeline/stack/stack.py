@@ -7,8 +7,10 @@ comes up while the Kafka JVM starts; ``down`` stops only what a pid file says we
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Protocol
 
 from pipeline.settings import Settings
@@ -26,7 +28,7 @@ class Component(Protocol):
 
     def status(self) -> ComponentStatus: ...
 
-    def start(self) -> None: ...
+    def start(self) -> bool: ...
 
     def wait_ready(self) -> ComponentStatus: ...
 
@@ -68,6 +70,8 @@ class LocalStack:
                 "WARMCITY_STACK_CLICKHOUSE",
             )
         self._components: list[Component] = [kafka, clickhouse]
+        self.started: list[str] = []
+        """Names of the components the last ``up`` call started itself (not found running)."""
 
     def up(self) -> list[ComponentStatus]:
         """Start what is local and not running, check what is external; return once all answer.
@@ -75,19 +79,21 @@ class LocalStack:
         Idempotent: a component already started by us is left running. Raises ``StackError`` naming the
         cause when a component cannot be started or does not answer within ``ready_timeout_s``.
         """
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.started = []
         # ClickHouse first: it is ready in about a second, while Kafka may still fetch its jars.
         order = sorted(self._components, key=lambda c: c.name != "clickhouse")
-        for component in order:
-            component.start()
-        # Wait for every component even after one failed, so one run reports every problem.
-        ready: dict[str, ComponentStatus] = {}
-        errors: list[str] = []
-        for component in order:
-            try:
-                ready[component.name] = component.wait_ready()
-            except StackError as exc:
-                errors.append(str(exc))
+        with self._exclusive():
+            for component in order:
+                if component.start():
+                    self.started.append(component.name)
+            # Wait for every component even after one failed, so one run reports every problem.
+            ready: dict[str, ComponentStatus] = {}
+            errors: list[str] = []
+            for component in order:
+                try:
+                    ready[component.name] = component.wait_ready()
+                except StackError as exc:
+                    errors.append(str(exc))
         if errors:
             raise StackError("\n".join(errors))
         return [ready[component.name] for component in self._components]
@@ -101,12 +107,24 @@ class LocalStack:
         if unknown:
             raise StackError(f"unknown component(s): {', '.join(sorted(unknown))}")
         stopped: list[str] = []
-        for component in self._components:
-            if components is not None and component.name not in components:
-                continue
-            if component.stop():
-                stopped.append(component.name)
+        with self._exclusive():
+            for component in self._components:
+                if components is not None and component.name not in components:
+                    continue
+                if component.stop():
+                    stopped.append(component.name)
         return stopped
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One ``up`` or ``down`` at a time per run directory, across processes (two test sessions, say).
+
+        Without it, two ``up`` calls could both find no pid file and start two servers on one data dir.
+        """
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with (self.run_dir / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def status(self) -> list[ComponentStatus]:
         """Each component as it is now; never starts or stops anything."""

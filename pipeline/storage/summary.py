@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,5 +42,5 @@ def read_summary(client: Client, since: datetime | None = None) -> StorageSummar
     )
 
 
-def _count(client: Client, sql: str, params: dict[str, object]) -> int:
+def _count(client: Client, sql: str, params: Mapping[str, object]) -> int:
     return int(client.execute(sql, params)[0][0])

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from pipeline.city import build_city
+from pipeline.contracts.envelope import clean_plate
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
 from pipeline.reference_publish import (
     PublishError,
-    clean_plate,
     normalise_plate,
     publish_devices,
     publish_watch_entry,
