@@ -1,8 +1,8 @@
 """``LocalStack``: the one entry point that starts, checks and stops Kafka and ClickHouse together.
 
 Each component is local (started by us, tracked by a pid file in the run directory) or external (only
-checked), as ``settings.stack`` says. ``up`` spawns every local server before waiting for any, so ClickHouse
-comes up while the Kafka JVM starts; ``down`` stops only what a pid file says we started.
+checked), as ``settings.stack`` says. ``up`` starts them one after the other and returns when all answer;
+``down`` stops only what a pid file says we started. Both hold a lock on the run directory.
 """
 
 from __future__ import annotations
@@ -80,17 +80,15 @@ class LocalStack:
         cause when a component cannot be started or does not answer within ``ready_timeout_s``.
         """
         self.started = []
-        # ClickHouse first: it is ready in about a second, while Kafka may still fetch its jars.
-        order = sorted(self._components, key=lambda c: c.name != "clickhouse")
+        ready: dict[str, ComponentStatus] = {}
+        errors: list[str] = []
         with self._exclusive():
-            for component in order:
-                if component.start():
-                    self.started.append(component.name)
-            # Wait for every component even after one failed, so one run reports every problem.
-            ready: dict[str, ComponentStatus] = {}
-            errors: list[str] = []
-            for component in order:
+            # One after the other, ClickHouse first (it answers within a second); after a failure the
+            # next is still tried, so one run reports every problem.
+            for component in sorted(self._components, key=lambda c: c.name != "clickhouse"):
                 try:
+                    if component.start():
+                        self.started.append(component.name)
                     ready[component.name] = component.wait_ready()
                 except StackError as exc:
                     errors.append(str(exc))
