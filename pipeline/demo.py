@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 Echo = Callable[[str], None]
 
+# Simulated devices stamp events up to 2 s before sending; rows of this run are those with event_time after
+# the start minus this margin.
+EVENT_DELAY_MARGIN = timedelta(seconds=3)
+
 
 @dataclass(frozen=True)
 class DemoOptions:
@@ -46,11 +50,11 @@ class AlertPrinter(threading.Thread):
         # partitions are assigned.
         self._tail = AlertTail(settings.kafka.bootstrap_servers, topic, from_beginning=True)
         self._since, self._echo = since, echo
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self.seen: set[str] = set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             for alert in self._tail.poll(0.5):
                 if alert.raised_at >= self._since and alert.alert_id not in self.seen:
                     self.seen.add(alert.alert_id)
@@ -58,7 +62,7 @@ class AlertPrinter(threading.Thread):
         self._tail.close()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self.join(timeout=10)
 
 
@@ -188,7 +192,7 @@ def _wait_stored(
 
     deadline, stored = time.monotonic() + 60, -1
     while time.monotonic() < deadline and worker.poll() is None:
-        stored = read_summary(client, since - timedelta(seconds=30)).rows["plate_reads_dedup"]
+        stored = read_summary(client, since - EVENT_DELAY_MARGIN).rows["plate_reads_dedup"]
         if stored >= expected:
             break
         time.sleep(1)
@@ -200,7 +204,7 @@ def _wait_stored(
 def _print_summary(client: Client, since: datetime, echo: Echo) -> None:
     from pipeline.storage.summary import read_summary
 
-    summary = read_summary(client, since - timedelta(seconds=30))
+    summary = read_summary(client, since - EVENT_DELAY_MARGIN)
     echo("  rows (this run):")
     for table, count in summary.rows.items():
         echo(f"    {table:<30} {count:>8}")
