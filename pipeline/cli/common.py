@@ -19,10 +19,14 @@ def load_settings() -> Settings:
     try:
         return Settings.load()
     except ValidationError as exc:
+        from pipeline.settings_doc import SETTINGS_CLASSES
+
+        prefixes = {cls.__name__: str(cls.model_config.get("env_prefix", "")) for cls in SETTINGS_CLASSES}
         lines = []
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"])
-            lines.append(f"  {exc.title} {field}: {error['msg']} (got {error.get('input')!r})")
+        for error in exc.errors(include_url=False):
+            field = "_".join(str(part) for part in error["loc"])
+            env = f"{prefixes.get(exc.title, '')}{field}".upper()
+            lines.append(f"  {env}: {error['msg']} (got {error.get('input')!r})")
         fail("invalid settings (see docs/configuration.md):\n" + "\n".join(lines), code=2)
 
 

@@ -6,6 +6,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.alerts_cmd import alerts
+from pipeline.cli.config_cmd import config
 from pipeline.cli.demo_cmd import demo
 from pipeline.cli.reference_cmd import registry, watchlist
 from pipeline.cli.schemas_cmd import schemas
@@ -25,7 +26,7 @@ def cli() -> None:
     """
 
 
-for command in (stack, topics, migrate, registry, watchlist, simulate, worker, alerts, demo, schemas):
+for command in (demo, stack, topics, migrate, registry, watchlist, simulate, worker, alerts, schemas, config):
     cli.add_command(command)
 
 
