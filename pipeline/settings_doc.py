@@ -1,4 +1,4 @@
-"""The reference of every setting, rendered from the settings classes (docs/configuration.md is its output)."""
+"""The reference of every setting, rendered from the settings classes (docs/configuration.md shows it)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from pydantic_settings import BaseSettings
 
 from pipeline.settings import ClickHouseSettings, KafkaSettings, PipelineSettings, StackSettings
 
-SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (KafkaSettings, ClickHouseSettings, PipelineSettings, StackSettings)
+SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
+    KafkaSettings,
+    ClickHouseSettings,
+    PipelineSettings,
+    StackSettings,
+)
 
 
 def _default(value: object) -> str:
