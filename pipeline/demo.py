@@ -172,6 +172,8 @@ def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
                 f"  sent {summary.sent}: {summary.injected} of the watched plate, "
                 f"{summary.malformed} malformed; {summary.delivered} acknowledged by Kafka"
             )
+            if summary.interrupted:
+                echo("  interrupted: traffic stopped; storing what was sent (Ctrl-C again stops at once)")
             expected = summary.sent - summary.malformed - summary.unknown_device
             client = clickhouse_client(settings.clickhouse)
             stored = _wait_stored(client, started, expected, worker, echo)
@@ -180,6 +182,8 @@ def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
             printer.stop()
     echo("[6/6] summary from ClickHouse")
     _print_summary(client, started, echo)
+    if summary.interrupted:
+        raise KeyboardInterrupt
     complete = stored >= expected and summary.ok and len(printer.seen) >= min(1, summary.injected)
     echo("demo complete" if complete else f"incomplete: {stored} of {expected} reads stored")
     return complete
