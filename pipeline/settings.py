@@ -7,7 +7,7 @@ environment. Env var names are the prefix of the class plus the field name in up
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -82,6 +82,26 @@ class PipelineSettings(BaseSettings):
     )
 
 
+class PrivacySettings(BaseSettings):
+    """How person identifiers are pseudonymised."""
+
+    model_config = _config("WARMCITY_PRIVACY_")
+
+    hmac_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key of the HMAC that turns person identifiers into tokens (>= 16 bytes). Required by "
+        "the worker and by the simulator's person scenarios; the demo generates one into the run dir.",
+    )
+
+    def key_bytes(self) -> bytes:
+        key = self.hmac_key.get_secret_value().encode("utf-8")
+        if not key:
+            raise ValueError(
+                "WARMCITY_PRIVACY_HMAC_KEY is not set: person identifiers cannot be pseudonymised"
+            )
+        return key
+
+
 class StackSettings(BaseSettings):
     """The local stack started by ``warmcity stack up``: what to start, where it lives, which ports."""
 
@@ -120,6 +140,7 @@ class Settings:
     clickhouse: ClickHouseSettings
     pipeline: PipelineSettings
     stack: StackSettings
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     @classmethod
     def load(cls) -> Settings:
@@ -128,4 +149,5 @@ class Settings:
             clickhouse=ClickHouseSettings(),
             pipeline=PipelineSettings(),
             stack=StackSettings(),
+            privacy=PrivacySettings(),
         )

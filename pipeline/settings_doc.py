@@ -7,12 +7,19 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
-from pipeline.settings import ClickHouseSettings, KafkaSettings, PipelineSettings, StackSettings
+from pipeline.settings import (
+    ClickHouseSettings,
+    KafkaSettings,
+    PipelineSettings,
+    PrivacySettings,
+    StackSettings,
+)
 
 SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     KafkaSettings,
     ClickHouseSettings,
     PipelineSettings,
+    PrivacySettings,
     StackSettings,
 )
 

@@ -10,9 +10,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from pipeline.contracts.reference import DeviceFamily
 from pipeline.settings import KafkaSettings
 
 SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
+
+REFERENCE_TOPICS = (
+    "devices",  # DeviceRecord by device_id
+    "sites",  # Site by site_id
+    "crowd_zones",  # CrowdZone by zone_id
+    "depots",  # DepotRecord by depot_id
+    "permits",  # TransportPermit by permit_id
+    "watchlist.plates",  # PlateWatchEntry by plate
+    "watchlist.persons",  # PersonWatchEntry by subject token
+)
 
 
 @dataclass(frozen=True)
@@ -40,13 +51,21 @@ class Topics:
     def from_settings(cls, kafka: KafkaSettings) -> Topics:
         return cls(kafka.topic_prefix, kafka.partitions, kafka.reference_partitions)
 
+    def raw(self, family: DeviceFamily) -> str:
+        """Where devices of ``family`` publish, keyed by device_id."""
+        return f"{self.prefix}.raw.{family.value}"
+
+    def enriched(self, family: DeviceFamily) -> str:
+        """Validated, pseudonymised, placed events of ``family``; what the ClickHouse sink reads."""
+        return f"{self.prefix}.enriched.{family.value}"
+
     @property
     def raw_plate_reads(self) -> str:
-        return f"{self.prefix}.raw.plate_reads"
+        return self.raw(DeviceFamily.VEHICLE_CHECKPOINT)
 
     @property
     def enriched_plate_reads(self) -> str:
-        return f"{self.prefix}.enriched.plate_reads"
+        return self.enriched(DeviceFamily.VEHICLE_CHECKPOINT)
 
     @property
     def alerts(self) -> str:
@@ -56,17 +75,25 @@ class Topics:
     def dead_letter(self) -> str:
         return f"{self.prefix}.deadletter"
 
+    def reference(self, name: str) -> str:
+        """A compacted reference topic: one of ``REFERENCE_TOPICS``."""
+        if name not in REFERENCE_TOPICS:
+            raise ValueError(f"unknown reference topic {name!r}; known: {', '.join(REFERENCE_TOPICS)}")
+        return f"{self.prefix}.ref.{name}"
+
     @property
     def ref_devices(self) -> str:
-        return f"{self.prefix}.ref.devices"
+        return self.reference("devices")
 
     @property
     def ref_plate_watchlist(self) -> str:
-        return f"{self.prefix}.ref.watchlist.plates"
+        return self.reference("watchlist.plates")
 
     def specs(self) -> list[TopicSpec]:
-        stream = [self.raw_plate_reads, self.enriched_plate_reads, self.alerts, self.dead_letter]
-        reference = [self.ref_devices, self.ref_plate_watchlist]
+        families = list(DeviceFamily)
+        stream = [self.raw(f) for f in families] + [self.enriched(f) for f in families]
+        stream += [self.alerts, self.dead_letter]
+        reference = [self.reference(name) for name in REFERENCE_TOPICS]
         return [TopicSpec(name, self.partitions) for name in stream] + [
             TopicSpec(name, self.reference_partitions, "compact") for name in reference
         ]

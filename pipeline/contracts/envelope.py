@@ -7,9 +7,12 @@ duplicates on it, so a replayed or re-sent event is stored once.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+# A pseudonym produced by the privacy stage: 'pt_' and 24 hex digits of a keyed HMAC (see stages/privacy.py).
+TOKEN_PATTERN = r"^pt_[0-9a-f]{24}$"
 EVENT_ID_PATTERN = r"^[A-Za-z0-9._:-]{8,64}$"
 DEVICE_ID_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,39}$"
 # Chinese civil plates: one province character (or a letter prefix for some), then 5-7 letters/digits,
@@ -27,10 +30,26 @@ def clean_plate(plate: str) -> str:
 PLATE_PATTERN = r"^[A-Z0-9\u4e00-\u9fff]{5,10}$"
 
 
-class EventEnvelope(BaseModel):
-    """Fields common to every device event."""
+# Person identifiers as devices send them (an 18-character resident ID number, or a card/badge number) or,
+# after the privacy stage, as a token. Only the raw topics ever hold the raw form.
+PERSON_ID_PATTERN = r"^(?:[0-9]{17}[0-9X]|[A-Z0-9]{6,20}|pt_[0-9a-f]{24})$"
+PersonId = Annotated[
+    str, Field(pattern=PERSON_ID_PATTERN, description="Person identifier; a token after intake.")
+]
+PersonName = Annotated[
+    str, Field(min_length=1, max_length=64, description="Person name; a token after intake.")
+]
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+class EventEnvelope(BaseModel):
+    """Fields common to every device event.
+
+    ``PERSON_FIELDS`` names the fields that identify a person; the privacy stage replaces their values with
+    keyed-HMAC tokens before anything else sees the event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+
+    PERSON_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     event_id: str = Field(pattern=EVENT_ID_PATTERN, description="Stable id of this event, unique per device.")
     device_id: str = Field(pattern=DEVICE_ID_PATTERN, description="Registered id of the sending device.")

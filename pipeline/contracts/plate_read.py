@@ -47,8 +47,6 @@ class PlateRead(EventEnvelope):
     vehicle_class: VehicleClass
     confidence: float = Field(ge=0, le=1, description="Recognition confidence of the plate text.")
 
-    model_config = ConfigDict(populate_by_name=True)
-
     @field_validator("plate", mode="before")
     @classmethod
     def _normalise_plate(cls, value: object) -> object:

@@ -11,7 +11,15 @@ from pipeline.contracts.envelope import DEVICE_ID_PATTERN, PLATE_PATTERN, clean_
 
 
 class DeviceFamily(StrEnum):
-    VEHICLE_CHECKPOINT = "vehicle_checkpoint"
+    """The device families of the brief; each has its raw topic and its contracts."""
+
+    VEHICLE_CHECKPOINT = "vehicle_checkpoint"  # electronic checkpoints (电子卡口), police checkpoint stations
+    CAMERA = "camera"  # video cameras, including the long-range ones (千里眼)
+    FACE_RECOGNITION = "face_recognition"
+    ID_GATE = "id_gate"  # exit ID-verification gates at stations and the airport, checkpoint stations
+    EXPLOSIVES = "explosives"  # civil-explosives depots and transport vehicles
+    SCHOOL = "school"  # one-key emergency buttons and campus gates
+    COMMUNITY = "community"  # smart residential communities' person and vehicle access control
 
 
 class Place(BaseModel):
@@ -38,6 +46,12 @@ class DeviceRecord(BaseModel):
     place: Place
     ring: str | None = Field(
         None, description="Checkpoint ring the device closes (city, core, banner), if any."
+    )
+    subtype: str | None = Field(
+        None, description="Kind within the family, e.g. 'long_range' camera, 'checkpoint_station' checkpoint."
+    )
+    site_id: str | None = Field(
+        None, description="Site the device belongs to (school, community, depot, station exit, square)."
     )
 
 

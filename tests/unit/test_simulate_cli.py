@@ -23,7 +23,7 @@ def test_sends_and_summarises(fake_producers: list[FakeProducer]) -> None:
         "--count", "120", "--rate", "100000", "--watch-plate", "蒙K8A888", "--inject-every", "40"
     )
     assert code == 0, err
-    assert "test.raw.plate_reads at broker:9092" in out
+    assert "test.raw.vehicle_checkpoint at broker:9092" in out
     assert "sent 120 events" in out
     assert "delivered 120, failed 0" in out
     assert "injected 3" in out

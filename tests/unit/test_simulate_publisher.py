@@ -23,7 +23,7 @@ from pipeline.simulate import (
     run_simulation,
 )
 
-TOPIC = "test.raw.plate_reads"
+TOPIC = "test.raw.vehicle_checkpoint"
 
 
 @dataclass
