@@ -4,19 +4,22 @@ screen and a summary from ClickHouse. Everything it starts, it stops (also on Ct
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from pydantic import SecretStr
+
 from pipeline.alerts_view import render_alert
-from pipeline.settings import Settings
+from pipeline.settings import PrivacySettings, Settings
 
 if TYPE_CHECKING:
     from clickhouse_driver import Client
@@ -93,6 +96,21 @@ def worker_process(settings: Settings, echo: Echo) -> Iterator[subprocess.Popen[
             echo(f"  worker stopped (exit {process.returncode})")
 
 
+def with_demo_key(settings: Settings, echo: Echo) -> Settings:
+    """Settings with an HMAC key: the configured one, or one generated once into the run dir (demo only)."""
+    if settings.privacy.hmac_key.get_secret_value():
+        return settings
+    key_file = settings.stack.run_dir / "privacy.key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+        echo(f"  generated a demo HMAC key in {key_file} (set WARMCITY_PRIVACY_HMAC_KEY in production)")
+    key = key_file.read_text().strip()
+    os.environ["WARMCITY_PRIVACY_HMAC_KEY"] = key  # the worker process inherits it
+    return replace(settings, privacy=PrivacySettings(hmac_key=SecretStr(key)))
+
+
 def run_demo(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
     from pipeline.stack import LocalStack, StackError
 
@@ -106,7 +124,7 @@ def run_demo(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
         echo(f"  failed: {exc}")
         return False
     try:
-        return _run_on_stack(settings, options, echo)
+        return _run_on_stack(with_demo_key(settings, echo), options, echo)
     finally:
         if options.keep_stack:
             echo("stack left running: `warmcity stack down` stops it")

@@ -20,6 +20,7 @@ class RejectReason(StrEnum):
     NOT_OBJECT = "not_object"
     SCHEMA = "schema"
     UNKNOWN_DEVICE = "unknown_device"
+    WRONG_FAMILY = "wrong_family"
 
 
 class WarmcityError(Exception):

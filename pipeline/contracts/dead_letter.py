@@ -27,5 +27,15 @@ class DeadLetter(BaseModel):
     detail: str = Field(description="Which field was wrong and how, or what failed to parse.")
     origin: Origin
     key: str | None = Field(description="The message key, decoded as UTF-8 with replacement.")
-    payload_b64: str = Field(description="The original message value, base64, for replay once fixed.")
+    payload_b64: str = Field(
+        description="The message value, base64, for replay once fixed; person identifiers redacted."
+    )
+    payload_redacted: bool = Field(
+        False,
+        description="True when the payload is not the original: person identifiers replaced by tokens and "
+        "unknown fields dropped, or the whole payload dropped when it could not be parsed.",
+    )
+    payload_sha256: str = Field(
+        description="SHA-256 of the original value, to find it again on the raw topic."
+    )
     rejected_at: AwareDatetime

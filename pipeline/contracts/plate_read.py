@@ -5,10 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from pipeline.contracts.envelope import PLATE_PATTERN, EventEnvelope, clean_plate
-from pipeline.contracts.reference import Place
 
 
 class PlateColour(StrEnum):
@@ -51,17 +50,3 @@ class PlateRead(EventEnvelope):
     @classmethod
     def _normalise_plate(cls, value: object) -> object:
         return clean_plate(value) if isinstance(value, str) else value
-
-
-class EnrichedPlateRead(BaseModel):
-    """A valid plate read with where it happened, as written to the enriched topic and ClickHouse."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    read: PlateRead
-    place: Place = Field(
-        description="Where the device stands (reads of unregistered devices are dead-lettered)."
-    )
-    ring: str | None
-    watchlisted: bool
-    schema_version: Literal[1] = 1

@@ -114,3 +114,6 @@ class PersonWatchEntry(_Reference):
     reason: str = Field(max_length=500)
     priority: int = Field(2, ge=1, le=4)
     expires_at: AwareDatetime | None = None
+
+    def active_at(self, when: datetime) -> bool:
+        return self.expires_at is None or when < self.expires_at

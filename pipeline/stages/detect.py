@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 
-from pipeline.contracts import Alert, EnrichedPlateRead, PlateWatchEntry, Severity
-from pipeline.stages.enrich import active_entry
+from pipeline.contracts import Alert, EnrichedEvent, PlateRead, PlateWatchEntry, Severity
+from pipeline.stages.enrich import active_plate_entry
 
 WATCHLIST_PLATE_RULE = "watchlist.plate"
 
@@ -21,10 +21,12 @@ def alert_id_for(rule: str, *evidence_event_ids: str) -> str:
 
 
 def detect_watchlisted_plate(
-    enriched: EnrichedPlateRead, watchlist: Mapping[str, PlateWatchEntry], now: datetime
+    enriched: EnrichedEvent, watchlist: Mapping[str, PlateWatchEntry], now: datetime
 ) -> Alert | None:
-    read = enriched.read
-    entry = active_entry(watchlist, read.plate, read.event_time)
+    read = enriched.event
+    if not isinstance(read, PlateRead):
+        return None
+    entry = active_plate_entry(watchlist, read.plate, read.event_time)
     if entry is None:
         return None
     severity = _SEVERITY_BY_PRIORITY[entry.priority]

@@ -9,12 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pipeline.contracts import Alert, EnrichedPlateRead
+from pipeline.contracts import Alert, EnrichedEvent, PlateRead
+from pipeline.stages.enrich import person_tokens, plate_of
 
 PLATE_READ_COLUMNS = (
     "event_id", "event_time", "event_ms", "device_id", "plate", "plate_colour", "direction", "lane",
     "speed_kmh", "vehicle_class", "confidence", "district", "patrol_area", "grid_cell", "station", "ring",
     "lat", "lon", "watchlisted",
+)  # fmt: skip
+
+DEVICE_EVENT_COLUMNS = (
+    "event_id", "family", "schema", "event_time", "event_ms", "device_id", "subtype", "site_id",
+    "district", "patrol_area", "grid_cell", "station", "lat", "lon", "subject_token", "plate", "zone_id",
+    "watchlisted", "payload",
 )  # fmt: skip
 
 ALERT_COLUMNS = (
@@ -24,12 +31,14 @@ ALERT_COLUMNS = (
 
 
 def _naive_utc(moment: datetime) -> datetime:
-    # clickhouse-driver reads naive datetimes in the server's zone unless told otherwise; tables are UTC.
+    # The columns are DateTime('UTC'): clickhouse-driver reads naive values in the column's zone.
     return moment.replace(tzinfo=None, microsecond=0)
 
 
-def plate_read_row(enriched: EnrichedPlateRead) -> tuple[Any, ...]:
-    read, place = enriched.read, enriched.place
+def plate_read_row(enriched: EnrichedEvent) -> tuple[Any, ...]:
+    read, place = enriched.event, enriched.place
+    if not isinstance(read, PlateRead):
+        raise TypeError(f"plate_reads holds plate reads, not {read.schema_name}")
     return (
         read.event_id,
         _naive_utc(read.event_time),
@@ -50,6 +59,33 @@ def plate_read_row(enriched: EnrichedPlateRead) -> tuple[Any, ...]:
         place.lat,
         place.lon,
         int(enriched.watchlisted),
+    )
+
+
+def device_event_row(enriched: EnrichedEvent) -> tuple[Any, ...]:
+    """The wide row of any family: common columns, the subject, and the (pseudonymised) event as JSON."""
+    event, place = enriched.event, enriched.place
+    tokens = person_tokens(event)
+    return (
+        event.event_id,
+        enriched.family.value,
+        event.schema_name,
+        _naive_utc(event.event_time),
+        event.event_time.microsecond // 1000,
+        event.device_id,
+        enriched.subtype or "",
+        enriched.site_id or "",
+        place.district,
+        place.patrol_area,
+        place.grid_cell,
+        place.station,
+        place.lat,
+        place.lon,
+        tokens[0] if tokens else "",
+        plate_of(event) or "",
+        getattr(event, "zone_id", None) or "",
+        int(enriched.watchlisted),
+        event.model_dump_json(by_alias=True),
     )
 
 

@@ -3,19 +3,43 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
 from confluent_kafka import Consumer, Producer
+from pydantic import SecretStr
 
-from pipeline.settings import Settings
+from pipeline.settings import PrivacySettings, Settings
+from tests.unit.factories import TEST_KEY
 
 T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def scenario_settings(base: Settings, prefix: str, database: str, tmp_path: Path) -> Settings:
+    """The test stack's settings with this test's topics, database, ports and privacy key."""
+    return replace(
+        base,
+        kafka=base.kafka.model_copy(update={"topic_prefix": prefix, "partitions": 3}),
+        clickhouse=base.clickhouse.model_copy(update={"database": database}),
+        pipeline=base.pipeline.model_copy(
+            update={"metrics_port": free_port(), "data_dir": tmp_path / "worker", "sink_batch_within_s": 0.5}
+        ),
+        privacy=PrivacySettings(hmac_key=SecretStr(TEST_KEY.decode())),
+    )
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -30,6 +54,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "WARMCITY_PIPELINE_METRICS_PORT": str(settings.pipeline.metrics_port),
         "WARMCITY_PIPELINE_DATA_DIR": str(settings.pipeline.data_dir),
         "WARMCITY_PIPELINE_SINK_BATCH_WITHIN_S": str(settings.pipeline.sink_batch_within_s),
+        "WARMCITY_PRIVACY_HMAC_KEY": settings.privacy.hmac_key.get_secret_value(),
     }
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import socket
 import urllib.request
-from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -18,31 +16,13 @@ from pipeline.settings import Settings
 from pipeline.storage.client import clickhouse_client
 from pipeline.storage.migrate import migrate
 from pipeline.topics import Topics, ensure_topics
-from tests.integration.helpers import produce, read_topic, running_worker, wait_for
+from tests.integration.helpers import produce, read_topic, running_worker, scenario_settings, wait_for
 from tests.unit.factories import device, plate_read_bytes, watch_entry
 
 pytestmark = pytest.mark.integration
 
 WATCHED = "蒙K8A888"
 MALFORMED = b'{"schema": "plate_read", "lane": "x"'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def scenario_settings(base: Settings, prefix: str, database: str, tmp_path: Path) -> Settings:
-    return replace(
-        base,
-        kafka=base.kafka.model_copy(update={"topic_prefix": prefix, "partitions": 3}),
-        clickhouse=base.clickhouse.model_copy(update={"database": database}),
-        pipeline=base.pipeline.model_copy(
-            update={"metrics_port": free_port(), "data_dir": tmp_path / "worker", "sink_batch_within_s": 0.5}
-        ),
-    )
 
 
 def test_reads_are_enriched_alerted_dead_lettered_and_stored_once(
@@ -118,7 +98,7 @@ def test_reads_are_enriched_alerted_dead_lettered_and_stored_once(
 
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{settings.pipeline.metrics_port}/metrics").read()
         text = metrics.decode()
-        assert 'warmcity_dead_lettered_total{family="plate_read",reason="not_json"} 1.0' in text
+        assert 'warmcity_dead_lettered_total{family="vehicle_checkpoint",reason="not_json"} 1.0' in text
         assert 'warmcity_sink_rows_total{table="plate_reads"}' in text
 
     assert orjson.loads(value)["schema_version"] == 1

@@ -9,6 +9,7 @@ import orjson
 
 from pipeline.contracts import DeviceRecord, Place, PlateWatchEntry
 from pipeline.contracts.reference import DeviceFamily
+from pipeline.stages.privacy import Pseudonymiser
 
 EVENT_TIME = datetime(2026, 12, 1, 8, 30, 15, 250_000, tzinfo=UTC)
 DEVICE_ID = "KK-DS-0001"
@@ -46,9 +47,18 @@ def plate_read_bytes(**changes: Any) -> bytes:
     return orjson.dumps(plate_read_doc(**changes))
 
 
-def device(device_id: str = DEVICE_ID, ring: str | None = None) -> DeviceRecord:
+TEST_KEY = b"unit-test-hmac-key-0123456789"
+PSEUDONYMISER = Pseudonymiser(TEST_KEY)
+
+
+def device(
+    device_id: str = DEVICE_ID,
+    ring: str | None = None,
+    family: DeviceFamily = DeviceFamily.VEHICLE_CHECKPOINT,
+    site_id: str | None = None,
+) -> DeviceRecord:
     return DeviceRecord(
-        device_id=device_id, family=DeviceFamily.VEHICLE_CHECKPOINT, name="G210 north", place=PLACE, ring=ring
+        device_id=device_id, family=family, name="G210 north", place=PLACE, ring=ring, site_id=site_id
     )
 
 

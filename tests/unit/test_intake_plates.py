@@ -1,14 +1,26 @@
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 
+from pipeline.contracts import DeviceFamily, DeviceRecord, PlateWatchEntry
 from pipeline.errors import RejectReason
-from pipeline.stages.plate_batch import RawMessage, process_plate_batch
+from pipeline.stages.intake import BatchOutcome, IntakeContext, RawMessage, process_batch
 from pipeline.stages.rows import ALERT_COLUMNS, PLATE_READ_COLUMNS, alert_row, plate_read_row
-from tests.unit.factories import EVENT_TIME, device, plate_read_bytes, watch_entry
+from tests.unit.factories import EVENT_TIME, PSEUDONYMISER, device, plate_read_bytes, watch_entry
 
 NOW = EVENT_TIME + timedelta(seconds=2)
+
+
+def process_plate_batch(
+    messages: Iterable[RawMessage],
+    devices: Mapping[str, DeviceRecord],
+    watchlist: Mapping[str, PlateWatchEntry],
+    now: datetime,
+) -> BatchOutcome:
+    context = IntakeContext(PSEUDONYMISER, devices, watchlist, {})
+    return process_batch(messages, DeviceFamily.VEHICLE_CHECKPOINT, context, now)
 
 
 def message(offset: int, value: bytes | None, key: bytes | None = b"KK-DS-0001") -> RawMessage:
@@ -25,7 +37,7 @@ def test_batch_routes_each_message_and_keeps_good_ones_around_bad_ones() -> None
     ]
     outcome = process_plate_batch(batch, {"KK-DS-0001": device()}, {"蒙K12345": watch_entry()}, NOW)
 
-    assert [e.read.event_id for e in outcome.enriched] == ["ev-00000010", "ev-00000012", "ev-00000014"]
+    assert [e.event.event_id for e in outcome.enriched] == ["ev-00000010", "ev-00000012", "ev-00000014"]
     assert [a.evidence_event_ids for a in outcome.alerts] == [("ev-00000012",)]
     assert [(d.reason, d.origin.offset) for d in outcome.dead_letters] == [
         (RejectReason.NOT_JSON, 11),
