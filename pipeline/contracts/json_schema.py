@@ -17,8 +17,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipeline.contracts.alert import Alert
-from pipeline.contracts.plate_read import PlateRead
+from pipeline.contracts.dead_letter import DeadLetter
+from pipeline.contracts.families import EVENT_TYPES
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
+from pipeline.contracts.sites import CrowdZone, DepotRecord, PersonWatchEntry, Site, TransportPermit
 
 DEFAULT_SCHEMA_DIR = Path("schemas/json")
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -42,10 +44,18 @@ CONTRACTS: Mapping[str, Contract] = MappingProxyType(
     {
         c.name: c
         for c in (
-            Contract("plate_read", PlateRead, 1),
+            # Every device event, by its schema name: what device vendors implement.
+            *(Contract(name, model, 1) for name, model in EVENT_TYPES.items()),
+            # Reference records, alerts and dead letters: what operators' and analysts' tools read.
             Contract("device_record", DeviceRecord, 1),
+            Contract("site", Site, 1),
+            Contract("crowd_zone", CrowdZone, 1),
+            Contract("depot_record", DepotRecord, 1),
+            Contract("transport_permit", TransportPermit, 1),
             Contract("plate_watch_entry", PlateWatchEntry, 1),
+            Contract("person_watch_entry", PersonWatchEntry, 1),
             Contract("alert", Alert, 1),
+            Contract("dead_letter", DeadLetter, 1),
         )
     }
 )

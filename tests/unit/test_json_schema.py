@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.contracts.families import EVENT_TYPES
 from pipeline.contracts.json_schema import (
     CONTRACTS,
     check_schemas,
@@ -33,8 +34,10 @@ def test_each_schema_file_is_named_by_contract_and_version(name: str) -> None:
     assert document["title"].startswith(contract.model.__name__)
 
 
-def test_the_device_facing_contracts_are_exported() -> None:
-    assert set(CONTRACTS) == {"plate_read", "device_record", "plate_watch_entry", "alert"}
+def test_every_device_event_and_reference_record_is_exported() -> None:
+    assert set(EVENT_TYPES) <= set(CONTRACTS)
+    assert {"device_record", "site", "crowd_zone", "depot_record", "transport_permit", "plate_watch_entry",
+            "person_watch_entry", "alert", "dead_letter"} <= set(CONTRACTS)  # fmt: skip
 
 
 def test_plate_read_schema_uses_the_wire_names() -> None:
