@@ -38,3 +38,11 @@ def schemas_check(schema_dir: Path) -> None:
         listing = "\n".join(f"  {drift}" for drift in drifts)
         fail(f"schemas in {schema_dir} drifted from the models:\n{listing}\nrun 'warmcity schemas export'")
     click.echo(f"{len(CONTRACTS)} schemas in {schema_dir} match the models")
+
+
+@schemas.command("docs")
+def schemas_docs() -> None:
+    """Print the field tables and examples of every device event (the body of docs/devices.md)."""
+    from pipeline.contracts.devices_doc import devices_reference
+
+    click.echo(devices_reference(), nl=False)

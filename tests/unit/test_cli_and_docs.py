@@ -62,3 +62,19 @@ def test_a_bad_env_var_is_named_and_exits_2() -> None:
     assert result.returncode == 2
     assert "WARMCITY_CLICKHOUSE_PORT" in result.stderr
     assert "'ninety'" in result.stderr
+
+
+def test_devices_doc_matches_the_contracts() -> None:
+    from pipeline.contracts.devices_doc import devices_reference
+
+    doc = (ROOT / "docs" / "devices.md").read_text(encoding="utf-8")
+    assert devices_reference() in doc, "docs/devices.md is stale: regenerate with `warmcity schemas docs`"
+
+
+def test_every_event_type_has_a_valid_example() -> None:
+    from pipeline.contracts.examples import EXAMPLES
+    from pipeline.contracts.families import EVENT_TYPES
+
+    assert set(EXAMPLES) == set(EVENT_TYPES)
+    for name, example in EXAMPLES.items():
+        assert EVENT_TYPES[name].model_validate(example).schema_name == name
