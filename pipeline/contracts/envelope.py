@@ -36,6 +36,11 @@ PERSON_ID_PATTERN = r"^(?:[0-9]{17}[0-9X]|[A-Z0-9]{6,20}|pt_[0-9a-f]{24})$"
 PersonId = Annotated[
     str, Field(pattern=PERSON_ID_PATTERN, description="Person identifier; a token after intake.")
 ]
+# The 18-character resident identity card number (居民身份证号) that ID gates read, or its token.
+RESIDENT_ID_PATTERN = r"^(?:[0-9]{17}[0-9X]|pt_[0-9a-f]{24})$"
+ResidentId = Annotated[
+    str, Field(pattern=RESIDENT_ID_PATTERN, description="Resident ID card number; a token after intake.")
+]
 PersonName = Annotated[
     str, Field(min_length=1, max_length=64, description="Person name; a token after intake.")
 ]

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from pipeline.contracts.envelope import EventEnvelope, PersonId, PersonName
+from pipeline.contracts.envelope import EventEnvelope, PersonName, ResidentId
 
 
 class GateResult(StrEnum):
@@ -30,7 +30,7 @@ class IdVerification(EventEnvelope):
 
     schema_name: Literal["id_verification"] = Field("id_verification", alias="schema")
     schema_version: Literal[1] = 1
-    id_number: PersonId
+    id_number: ResidentId
     name: PersonName
     face_similarity: float = Field(ge=0, le=1, description="Live face against the ID card's photo.")
     result: GateResult
