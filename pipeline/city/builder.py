@@ -1,81 +1,130 @@
-"""Builds a ``City`` from a profile and a seed: where patrol areas, grid cells, stations and checkpoints go.
+"""Builds a ``City`` from a profile and a seed: the territory first, then every family's sites and devices.
 
 Deterministic: the same profile and seed give the same city in every process and on every machine
-(``random.Random`` seeded with a string is stable, unlike ``hash()``). Counts are split over the districts by
-their weight with the largest-remainder method, so totals are exact and every district gets at least one of
-each thing.
+(``random.Random`` seeded with a string is stable, unlike ``hash()``). Each part draws from its own
+generator, so adding a family never moves the devices of another. Counts are split over the districts by
+weight with the largest-remainder method, so totals are exact; ids are numbered from those counts and
+the catalogue alone, so they depend on the profile, never on the seed.
 """
 
 from __future__ import annotations
 
-import math
+import gc
 import random
 from collections.abc import Sequence
 
+from pipeline.city.cameras import Watched, build_cameras, build_face_systems
+from pipeline.city.checkpoints import build_checkpoints
+from pipeline.city.explosives import build_explosives
+from pipeline.city.ground import Ground, apportion, in_disc
 from pipeline.city.model import City, GridCell, PatrolArea, Station
-from pipeline.city.territory import DISTRICTS, ROADS, CityProfile, District, profile_named
-from pipeline.contracts.reference import DeviceFamily, DeviceRecord, Place
-
-KM_PER_DEGREE = 111.32
-
-# How far from the district seat each kind of checkpoint stands, as a share of the district's radius:
-# the city ring closes the perimeter, the banner ring the banner's town, the core ring the central district.
-_RING_REACH: dict[str | None, float] = {"city": 0.95, "banner": 0.5, "core": 0.6, None: 0.25}
-
-
-def apportion(total: int, weights: Sequence[float], minimums: Sequence[int] | None = None) -> list[int]:
-    """Split ``total`` by ``weights`` (largest remainder), giving each share at least its minimum."""
-    floors = list(minimums) if minimums is not None else [0] * len(weights)
-    spare = total - sum(floors)
-    if spare < 0:
-        raise ValueError(f"cannot split {total} into shares of at least {floors}")
-    weight_sum = sum(weights)
-    exact = [spare * w / weight_sum for w in weights]
-    shares = [floor + int(x) for floor, x in zip(floors, exact, strict=True)]
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - int(exact[i])), i))
-    for i in by_remainder[: total - sum(shares)]:
-        shares[i] += 1
-    return shares
+from pipeline.city.profiles import CityProfile, profile_named
+from pipeline.city.territory import DISTRICTS, District
+from pipeline.city.transit import build_id_gates, build_station_exits
+from pipeline.city.venues import build_communities, build_schools, build_squares
+from pipeline.contracts.sites import CrowdZone, Site
 
 
 def build_city(profile: str = "small", seed: int = 7) -> City:
-    """The city of ``profile`` (see ``territory.PROFILES``) for ``seed``."""
+    """The city of ``profile`` (see ``profiles.PROFILES``) for ``seed``."""
     spec = profile_named(profile)
-    rng = random.Random(f"warmcity-city:{spec.name}:{seed}")
+    # The city profile allocates ~250,000 objects and no reference cycles; the collector's passes over
+    # them (and over everything else the process holds) would take half the build time, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(spec, seed)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(spec: CityProfile, seed: int) -> City:
+
+    def rng(part: str) -> random.Random:
+        return random.Random(f"warmcity-city:{spec.name}:{seed}:{part}")
+
+    areas, cells, stations = _territory(rng("territory"), spec)
+    ground = Ground(DISTRICTS, cells, stations)
+    checkpoints, checkpoint_stations = build_checkpoints(rng("checkpoints"), spec, DISTRICTS, ground)
+    exits = build_station_exits(rng("station-exits"), spec, ground)
+    squares, zones = build_squares(rng("squares"), spec, ground)
+    explosives = build_explosives(rng("explosives"), spec, DISTRICTS, ground)
+    schools, school_devices = build_schools(rng("schools"), spec, DISTRICTS, ground)
+    communities, community_devices = build_communities(rng("communities"), spec, DISTRICTS, ground)
+    watched = _watched(spec, squares, zones, explosives.depot_sites, explosives.blasting_sites)
+    cameras = build_cameras(rng("cameras"), spec, DISTRICTS, ground, watched)
+    faces = build_face_systems(rng("face"), spec, DISTRICTS, ground)
+    gates = build_id_gates(spec, exits, checkpoint_stations)
+    return City(
+        profile=spec.name,
+        seed=seed,
+        districts=DISTRICTS,
+        patrol_areas=tuple(areas),
+        grid_cells=tuple(cells),
+        stations=tuple(stations),
+        # In DeviceFamily order, as City.devices promises.
+        devices=(
+            *checkpoints,
+            *cameras,
+            *faces,
+            *gates,
+            *explosives.devices,
+            *school_devices,
+            *community_devices,
+        ),
+        sites=(
+            *checkpoint_stations,
+            *exits,
+            *squares,
+            *explosives.depot_sites,
+            *explosives.blasting_sites,
+            *schools,
+            *communities,
+        ),
+        crowd_zones=tuple(zones),
+        depots=tuple(explosives.depots),
+        permits=tuple(explosives.permits),
+    )
+
+
+def _territory(
+    rng: random.Random, spec: CityProfile
+) -> tuple[list[PatrolArea], list[GridCell], list[Station]]:
     weights = [d.weight for d in DISTRICTS]
     ones = [1] * len(DISTRICTS)
     pa_counts = apportion(spec.patrol_areas, weights, ones)
     cell_counts = apportion(spec.grid_cells, weights, pa_counts)
     station_counts = apportion(spec.stations, weights, ones)
-    checkpoint_counts = apportion(spec.checkpoints, weights, ones)
-
-    patrol_areas: list[PatrolArea] = []
+    areas: list[PatrolArea] = []
     cells: list[GridCell] = []
     stations: list[Station] = []
-    checkpoints: list[DeviceRecord] = []
     for index, district in enumerate(DISTRICTS):
-        own_areas = _patrol_areas(rng, district, pa_counts[index], first=len(patrol_areas) + 1)
-        own_cells = _grid_cells(rng, district, own_areas, cell_counts[index], first=len(cells) + 1)
-        own_stations = _stations(rng, district, station_counts[index], first=len(stations) + 1)
-        patrol_areas += own_areas
-        cells += own_cells
-        stations += own_stations
-        checkpoints += _checkpoints(rng, spec, district, checkpoint_counts[index], own_cells, own_stations)
-    return City(
-        profile=spec.name,
-        seed=seed,
-        districts=DISTRICTS,
-        patrol_areas=tuple(patrol_areas),
-        grid_cells=tuple(cells),
-        stations=tuple(stations),
-        checkpoints=tuple(checkpoints),
-    )
+        own_areas = _patrol_areas(rng, district, pa_counts[index], first=len(areas) + 1)
+        cells += _grid_cells(rng, district, own_areas, cell_counts[index], first=len(cells) + 1)
+        stations += _stations(rng, district, station_counts[index], first=len(stations) + 1)
+        areas += own_areas
+    return areas, cells, stations
+
+
+def _watched(
+    spec: CityProfile,
+    squares: Sequence[Site],
+    zones: Sequence[CrowdZone],
+    depots: Sequence[Site],
+    blasting_sites: Sequence[Site],
+) -> list[Watched]:
+    by_id = {square.site_id: square for square in squares}
+    watched = [Watched(by_id[z.site_id], spec.cameras_per_zone, f"crowd zone {z.zone_id}") for z in zones]
+    watched += [Watched(depot, spec.cameras_per_depot, "store and loading bay") for depot in depots]
+    watched += [Watched(site, spec.cameras_per_blasting_site, "blasting area") for site in blasting_sites]
+    return [target for target in watched if target.cameras > 0]
 
 
 def _patrol_areas(rng: random.Random, district: District, count: int, first: int) -> list[PatrolArea]:
     areas = []
     for number in range(first, first + count):
-        lat, lon = _in_disc(rng, district.lat, district.lon, 0.6 * district.radius_km)
+        lat, lon = in_disc(rng, district.lat, district.lon, 0.6 * district.radius_km)
         areas.append(PatrolArea(f"PA-{number:02d}", district.name, lat, lon))
     return areas
 
@@ -88,7 +137,7 @@ def _grid_cells(
     cells: list[GridCell] = []
     for area, n in zip(areas, per_area, strict=True):
         for _ in range(n):
-            lat, lon = _in_disc(rng, area.lat, area.lon, spread_km)
+            lat, lon = in_disc(rng, area.lat, area.lon, spread_km)
             cells.append(
                 GridCell(f"GC-{first + len(cells):04d}", area.patrol_area_id, district.name, lat, lon)
             )
@@ -99,65 +148,7 @@ def _stations(rng: random.Random, district: District, count: int, first: int) ->
     stations = []
     for k in range(count):
         # Street stations stand at junctions and crowd points: in town, near the seat.
-        lat, lon = _in_disc(rng, district.lat, district.lon, 0.25 * district.radius_km)
+        lat, lon = in_disc(rng, district.lat, district.lon, 0.25 * district.radius_km)
         name = f"{district.name} street police station {k + 1}"
         stations.append(Station(f"ST-{first + k:02d}", name, district.name, lat, lon))
     return stations
-
-
-def _checkpoints(
-    rng: random.Random,
-    spec: CityProfile,
-    district: District,
-    count: int,
-    cells: Sequence[GridCell],
-    stations: Sequence[Station],
-) -> list[DeviceRecord]:
-    rings = ["core", "banner"] if district.core else ["city", "banner"]
-    shares = [spec.ring_shares[ring] for ring in rings]
-    per_ring = apportion(count, [*shares, max(0.0, 1.0 - sum(shares))])
-    roles: list[str | None] = [ring for ring, n in zip(rings, per_ring, strict=False) for _ in range(n)]
-    roles += [None] * per_ring[-1]
-    devices = []
-    for number, ring in enumerate(roles, start=1):
-        reach = _RING_REACH[ring] * district.radius_km * rng.uniform(0.85, 1.1)
-        lat, lon = _offset(district.lat, district.lon, reach, rng.uniform(0.0, 2 * math.pi))
-        cell = min(cells, key=lambda c: _distance2(lat, lon, c.lat, c.lon))
-        station = min(stations, key=lambda s: _distance2(lat, lon, s.lat, s.lon))
-        road = rng.choice(ROADS)
-        place = Place(
-            district=district.name,
-            patrol_area=cell.patrol_area_id,
-            grid_cell=cell.grid_cell_id,
-            station=station.station_id,
-            lat=lat,
-            lon=lon,
-        )
-        devices.append(
-            DeviceRecord(
-                device_id=f"KK-{district.code}-{number:04d}",
-                family=DeviceFamily.VEHICLE_CHECKPOINT,
-                name=f"{road} {district.name} checkpoint {number:02d}",
-                place=place,
-                ring=ring,
-            )
-        )
-    return devices
-
-
-def _in_disc(rng: random.Random, lat: float, lon: float, radius_km: float) -> tuple[float, float]:
-    # sqrt spreads points evenly over the disc instead of crowding them at its centre
-    distance = radius_km * math.sqrt(rng.random())
-    return _offset(lat, lon, distance, rng.uniform(0.0, 2 * math.pi))
-
-
-def _offset(lat: float, lon: float, distance_km: float, bearing: float) -> tuple[float, float]:
-    # Equirectangular step: accurate to well under 1% over the tens of km of a district.
-    dlat = distance_km * math.cos(bearing) / KM_PER_DEGREE
-    dlon = distance_km * math.sin(bearing) / (KM_PER_DEGREE * math.cos(math.radians(lat)))
-    return round(lat + dlat, 5), round(lon + dlon, 5)
-
-
-def _distance2(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    dx = (lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    return dx * dx + (lat2 - lat1) ** 2

@@ -39,7 +39,7 @@ class GridCell:
 
 @dataclass(frozen=True)
 class Station:
-    """A street police station (街面警务站); a device answers to the nearest one in its district."""
+    """A street police station (街面警务站); a grid cell answers to the nearest one in its district."""
 
     station_id: str
     name: str

@@ -31,7 +31,9 @@ class District:
 
 
 DISTRICTS: tuple[District, ...] = (
-    District("Dongsheng", "DS", "东胜区", 39.82, 109.98, 18.0, 0.22, core=True, population_k=577, mining=0.06),
+    District(
+        "Dongsheng", "DS", "东胜区", 39.82, 109.98, 18.0, 0.22, core=True, population_k=577, mining=0.06
+    ),
     District("Kangbashi", "KB", "康巴什区", 39.61, 109.79, 10.0, 0.10, core=True, population_k=154),
     District("Ejin Horo", "YJ", "伊金霍洛旗", 39.57, 109.75, 35.0, 0.13, False, 242, mining=0.22),
     District("Jungar", "ZG", "准格尔旗", 39.86, 111.24, 45.0, 0.14, False, 363, mining=0.30),
