@@ -70,30 +70,18 @@ class AlertPrinter(threading.Thread):
 
 
 @contextmanager
-def worker_process(settings: Settings, echo: Echo) -> Iterator[subprocess.Popen[bytes]]:
+def demo_worker(settings: Settings, echo: Echo) -> Iterator[subprocess.Popen[bytes]]:
+    from pipeline.worker.child import worker_process
+
     log_path = settings.stack.run_dir / "worker.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        # The child resolves the same settings from the same environment.
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli.main", "worker"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
-            start_new_session=True,  # Ctrl-C reaches the demo only; the demo stops the worker in order
-        )
+    # The child resolves the same settings from the same environment.
+    with worker_process(os.environ.copy(), log_path) as process:
         echo(f"  worker pid {process.pid}, log {log_path}")
         try:
             yield process
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            echo(f"  worker stopped (exit {process.returncode})")
+            echo("  stopping the worker")
+    echo(f"  worker stopped (exit {process.returncode})")
 
 
 def with_demo_key(settings: Settings, echo: Echo) -> Settings:
@@ -163,7 +151,7 @@ def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
 
     started = datetime.now(UTC)
     echo("[4/6] worker")
-    with worker_process(settings, echo) as worker:
+    with demo_worker(settings, echo) as worker:
         printer = AlertPrinter(settings, topics.alerts, started - timedelta(seconds=1), echo)
         printer.start()
         try:

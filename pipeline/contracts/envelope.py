@@ -56,6 +56,10 @@ class EventEnvelope(BaseModel):
 
     PERSON_FIELDS: ClassVar[tuple[str, ...]] = ()
 
+    # Each event type narrows these two to its own literals.
+    schema_name: str = Field(alias="schema", description="Event type.")
+    schema_version: int = Field(description="Version of the event type's contract.")
+
     event_id: str = Field(pattern=EVENT_ID_PATTERN, description="Stable id of this event, unique per device.")
     device_id: str = Field(pattern=DEVICE_ID_PATTERN, description="Registered id of the sending device.")
     event_time: AwareDatetime = Field(

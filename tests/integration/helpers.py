@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +16,9 @@ from confluent_kafka import Consumer, Producer
 from pydantic import SecretStr
 
 from pipeline.settings import PrivacySettings, Settings
+from pipeline.storage.migrate import migrate
+from pipeline.topics import Topics, ensure_topics
+from pipeline.worker.child import worker_process
 from tests.unit.factories import TEST_KEY
 
 T = TypeVar("T")
@@ -60,24 +62,17 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 @contextmanager
 def running_worker(settings: Settings, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A real ``warmcity worker`` process for the duration of the block, stopped with SIGTERM after."""
-    env = {**os.environ, **settings_env(settings)}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli.main", "worker"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    """A real ``warmcity worker`` process for the duration of the block."""
+    with worker_process({**os.environ, **settings_env(settings)}, log_path) as process:
+        yield process
+
+
+def prepared(settings: Settings, database: str) -> tuple[str, Topics]:
+    """Create this test's topics and migrate its database; return the bootstrap address and the topics."""
+    topics = Topics.from_settings(settings.kafka)
+    ensure_topics(settings.kafka.bootstrap_servers, topics.specs())
+    migrate(settings.clickhouse, database)
+    return settings.kafka.bootstrap_servers, topics
 
 
 def produce(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes | None]]) -> None:

@@ -12,9 +12,7 @@ from pipeline.contracts.examples import EXAMPLES
 from pipeline.contracts.families import FAMILIES, schema_name_of
 from pipeline.settings import Settings
 from pipeline.storage.client import clickhouse_client
-from pipeline.storage.migrate import migrate
-from pipeline.topics import Topics, ensure_topics
-from tests.integration.helpers import produce, running_worker, scenario_settings, wait_for
+from tests.integration.helpers import prepared, produce, running_worker, scenario_settings, wait_for
 from tests.unit.factories import device
 
 pytestmark = pytest.mark.integration
@@ -24,10 +22,7 @@ def test_every_event_type_is_stored_with_its_place(
     stack_settings: Settings, unique_prefix: str, unique_database: str, tmp_path: Path
 ) -> None:
     settings = scenario_settings(stack_settings, unique_prefix, unique_database, tmp_path)
-    bootstrap = settings.kafka.bootstrap_servers
-    topics = Topics.from_settings(settings.kafka)
-    ensure_topics(bootstrap, topics.specs())
-    migrate(settings.clickhouse, unique_database)
+    bootstrap, topics = prepared(settings, unique_database)
 
     by_family = {
         family: [EXAMPLES[schema_name_of(t)] for t in contract.event_types]

@@ -14,9 +14,14 @@ from pipeline.contracts.dead_letter import DeadLetter
 from pipeline.errors import RejectReason
 from pipeline.settings import Settings
 from pipeline.storage.client import clickhouse_client
-from pipeline.storage.migrate import migrate
-from pipeline.topics import Topics, ensure_topics
-from tests.integration.helpers import produce, read_topic, running_worker, scenario_settings, wait_for
+from tests.integration.helpers import (
+    prepared,
+    produce,
+    read_topic,
+    running_worker,
+    scenario_settings,
+    wait_for,
+)
 from tests.unit.factories import device, plate_read_bytes, watch_entry
 
 pytestmark = pytest.mark.integration
@@ -29,10 +34,7 @@ def test_reads_are_enriched_alerted_dead_lettered_and_stored_once(
     stack_settings: Settings, unique_prefix: str, unique_database: str, tmp_path: Path
 ) -> None:
     settings = scenario_settings(stack_settings, unique_prefix, unique_database, tmp_path)
-    bootstrap = settings.kafka.bootstrap_servers
-    topics = Topics.from_settings(settings.kafka)
-    ensure_topics(bootstrap, topics.specs())
-    migrate(settings.clickhouse, unique_database)
+    bootstrap, topics = prepared(settings, unique_database)
 
     registry = [device("KK-DS-0001", ring="city"), device("KK-DS-0002")]
     produce(

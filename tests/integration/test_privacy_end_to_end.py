@@ -14,9 +14,14 @@ from pipeline.contracts import DeviceFamily, PersonWatchEntry
 from pipeline.settings import Settings
 from pipeline.stages.privacy import Pseudonymiser
 from pipeline.storage.client import clickhouse_client
-from pipeline.storage.migrate import migrate
-from pipeline.topics import Topics, ensure_topics
-from tests.integration.helpers import produce, read_topic, running_worker, scenario_settings, wait_for
+from tests.integration.helpers import (
+    prepared,
+    produce,
+    read_topic,
+    running_worker,
+    scenario_settings,
+    wait_for,
+)
 from tests.unit.factories import EVENT_TIME, TEST_KEY, device
 
 pytestmark = pytest.mark.integration
@@ -73,10 +78,7 @@ def test_no_raw_identifier_reaches_storage_topics_or_logs(
     stack_settings: Settings, unique_prefix: str, unique_database: str, tmp_path: Path
 ) -> None:
     settings = scenario_settings(stack_settings, unique_prefix, unique_database, tmp_path)
-    bootstrap = settings.kafka.bootstrap_servers
-    topics = Topics.from_settings(settings.kafka)
-    ensure_topics(bootstrap, topics.specs())
-    migrate(settings.clickhouse, unique_database)
+    bootstrap, topics = prepared(settings, unique_database)
 
     registry = [device(device_id, family=family, site_id="SITE-01") for device_id, family in DEVICES.items()]
     produce(
