@@ -1,19 +1,26 @@
-"""``warmcity registry`` and ``warmcity watchlist``: reference data on the compacted topics."""
+"""``warmcity registry`` and ``warmcity watchlist``: reference data on the compacted topics.
+
+``registry publish`` sends the whole generated city (see docs/city.md); ``registry show`` and ``registry
+summary`` print it without Kafka.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Sequence
 
 import click
 from pydantic import ValidationError
 
 from pipeline.city import PROFILES, build_city
+from pipeline.city.summary import summary_text, table
 from pipeline.cli.common import fail, pass_settings
 from pipeline.contracts.envelope import clean_plate
-from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
+from pipeline.contracts.reference import DeviceFamily, DeviceRecord, PlateWatchEntry
 from pipeline.reference_publish import (
     PublishError,
-    publish_devices,
+    publish_city,
     publish_watch_entry,
     remove_watch_entry,
 )
@@ -34,7 +41,7 @@ _seed = click.option(
 
 @click.group()
 def registry() -> None:
-    """The device registry: the city's checkpoints, keyed by device_id on the compacted registry topic."""
+    """The city's reference data: devices, sites, crowd zones, depots and permits on compacted topics."""
 
 
 @registry.command("publish")
@@ -42,30 +49,80 @@ def registry() -> None:
 @_seed
 @pass_settings
 def registry_publish(settings: Settings, profile: str, seed: int) -> None:
-    """Publish every device of the city to the registry topic; workers pick them up within seconds."""
-    topic = Topics.from_settings(settings.kafka).ref_devices
-    devices = build_city(profile, seed).devices
+    """Publish the whole city (devices of every family, sites, crowd zones, depots, transport permits) to
+    the reference topics; workers pick the changes up within seconds."""
+    topics = Topics.from_settings(settings.kafka)
+    city = build_city(profile, seed)
+    bootstrap = settings.kafka.bootstrap_servers
+    click.echo(f"publishing the {profile} city (seed {seed}) to {topics.prefix}.ref.* at {bootstrap}")
+    started = time.monotonic()
+    progress = _ProgressLine()
     try:
-        count = publish_devices(settings.kafka.bootstrap_servers, topic, devices)
+        counts = publish_city(bootstrap, topics, city, progress=progress)
     except PublishError as exc:
+        progress.end()
         fail(str(exc))
-    click.echo(f"published {count} devices ({profile}, seed {seed}) to {topic}")
+    progress.end()
+    for name, count in counts.items():
+        click.echo(f"  {count:>7,} {name:<12} -> {topics.reference(name)}")
+    total = sum(counts.values())
+    click.echo(f"published {total:,} records in {time.monotonic() - started:.1f}s")
+
+
+class _ProgressLine:
+    """One line, rewritten in place on a terminal (a line per topic otherwise), of what has been sent."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stdout.isatty()
+        self._open = False
+
+    def __call__(self, name: str, sent: int, total: int) -> None:
+        if self._tty:
+            click.echo(f"\r  {name}: {sent:,}/{total:,}", nl=False)
+            self._open = True
+        elif sent == total:
+            click.echo(f"  sent {name}: {sent:,}")
+
+    def end(self) -> None:
+        if self._open:
+            click.echo()
+            self._open = False
 
 
 @registry.command("show")
 @_profile
 @_seed
-def registry_show(profile: str, seed: int) -> None:
+@click.option(
+    "--family",
+    type=click.Choice([f.value for f in DeviceFamily]),
+    default=None,
+    help="Only the devices of this family.",
+)
+def registry_show(profile: str, seed: int, family: str | None) -> None:
     """Print the city's devices as a table (no Kafka needed)."""
-    click.echo(device_table(build_city(profile, seed).devices))
+    city = build_city(profile, seed)
+    devices = city.devices if family is None else city.devices_of(DeviceFamily(family))
+    click.echo(device_table(devices))
+
+
+@registry.command("summary")
+@_profile
+@_seed
+def registry_summary(profile: str, seed: int) -> None:
+    """Print how many devices of each family and subtype, sites of each kind, and devices per district
+    the city has (no Kafka needed)."""
+    click.echo(summary_text(build_city(profile, seed)))
 
 
 def device_table(devices: Sequence[DeviceRecord]) -> str:
-    header = ("DEVICE", "RING", "DISTRICT", "AREA", "CELL", "STATION", "LAT", "LON", "NAME")
+    header = ("DEVICE", "FAMILY", "SUBTYPE", "RING", "SITE", "DISTRICT", "AREA", "CELL", "STATION")
     rows = [
         (
             d.device_id,
+            d.family.value,
+            d.subtype or "-",
             d.ring or "-",
+            d.site_id or "-",
             d.place.district,
             d.place.patrol_area,
             d.place.grid_cell,
@@ -76,12 +133,8 @@ def device_table(devices: Sequence[DeviceRecord]) -> str:
         )
         for d in devices
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        for row in [header, *rows]
-    ]
-    return "\n".join(line.rstrip() for line in lines) + f"\n{len(rows)} devices"
+    lines = table((*header, "LAT", "LON", "NAME"), rows)
+    return "\n".join(lines) + f"\n{len(rows)} devices"
 
 
 @click.group()

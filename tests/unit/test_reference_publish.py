@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import BaseModel
 
-from pipeline.city import build_city
+from pipeline.city import REFERENCE_KEYS, build_city, reference_records
 from pipeline.contracts.envelope import clean_plate
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
+from pipeline.contracts.sites import CrowdZone, DepotRecord, Site, TransportPermit
 from pipeline.reference_publish import (
     PublishError,
     normalise_plate,
+    publish_city,
     publish_devices,
     publish_watch_entry,
     remove_watch_entry,
 )
+from pipeline.topics import Topics
+from tests.unit.test_city import built
 from tests.unit.test_simulate_publisher import OPTIONS, TOPIC, FakeProducer, fake_producers
 
 __all__ = ["fake_producers"]  # the fixture, imported so that pytest finds it here
@@ -95,3 +100,71 @@ def test_unreachable_broker_raises_with_its_address(fake_producers: list[FakePro
 def test_plates_are_cleaned_like_plate_reads(raw: str, clean: str) -> None:
     assert clean_plate(raw) == clean
     assert normalise_plate(raw) == clean
+
+
+CITY_TOPICS = {f"t.ref.{name}" for name in REFERENCE_KEYS}
+MODELS: dict[str, type[BaseModel]] = {
+    "devices": DeviceRecord,
+    "sites": Site,
+    "crowd_zones": CrowdZone,
+    "depots": DepotRecord,
+    "permits": TransportPermit,
+}
+
+
+def test_publish_city_sends_every_reference_record_keyed_by_its_id(
+    fake_producers: list[FakeProducer],
+) -> None:
+    OPTIONS["topics"] = CITY_TOPICS
+    city = build_city("small", 7)
+    counts = publish_city("b:1", Topics("t", 3, 1), city)
+    expected = reference_records(city)
+    assert counts == {name: len(records) for name, records in expected.items()}
+    (producer,) = fake_producers  # one producer for every topic
+    for name, records in expected.items():
+        sent = [m for m in producer.produced if m.topic() == f"t.ref.{name}"]
+        assert [m.key() for m in sent] == [str(getattr(r, REFERENCE_KEYS[name])).encode() for r in records]
+        assert [MODELS[name].model_validate_json(m.value() or b"") for m in sent] == list(records)
+
+
+def test_publish_city_batches_and_compresses(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["topics"] = CITY_TOPICS
+    publish_city("b:1", Topics("t", 3, 1), build_city("small", 7))
+    config = fake_producers[0].config
+    assert config["linger.ms"] >= 20 and config["compression.type"] == "lz4"
+    assert config["acks"] == "all" and config["enable.idempotence"] is True
+
+
+def test_publish_city_reports_progress_per_topic(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["topics"] = CITY_TOPICS
+    seen: list[tuple[str, int, int]] = []
+    counts = publish_city(
+        "b:1", Topics("t", 3, 1), build_city("small", 7), progress=lambda *a: seen.append(a)
+    )
+    assert seen == [(name, count, count) for name, count in counts.items()]
+
+
+def test_publish_city_checks_every_topic_before_sending(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["topics"] = CITY_TOPICS - {"t.ref.permits"}
+    with pytest.raises(PublishError, match=r"topic 't\.ref\.permits' does not exist"):
+        publish_city("b:1", Topics("t", 3, 1), build_city("small", 7))
+    assert not fake_producers[0].produced
+
+
+def test_publish_city_counts_failed_deliveries(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["topics"] = CITY_TOPICS
+    OPTIONS["fail_every"] = 10
+    city = build_city("small", 7)
+    total = sum(len(records) for records in reference_records(city).values())
+    with pytest.raises(PublishError, match=rf"{total // 10} of {total} reference records of the city failed"):
+        publish_city("b:1", Topics("t", 3, 1), city)
+
+
+def test_publish_city_profile_reports_progress_in_steps(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["topics"] = CITY_TOPICS
+    seen: list[tuple[str, int, int]] = []
+    counts = publish_city("b:1", Topics("t", 3, 1), built("city"), progress=lambda *a: seen.append(a))
+    assert counts["devices"] == len(built("city").devices) > 75_000
+    devices = [sent for name, sent, _ in seen if name == "devices"]
+    assert devices[:2] == [5_000, 10_000] and devices[-1] == counts["devices"]
+    assert len(fake_producers[0].produced) == sum(counts.values())

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from pipeline.city import REFERENCE_KEYS, build_city
 from pipeline.cli.reference_cmd import registry, watchlist
-from pipeline.contracts.reference import PlateWatchEntry
+from pipeline.contracts.reference import DeviceFamily, PlateWatchEntry
 from tests.unit.test_simulate_publisher import OPTIONS, FakeProducer, fake_producers
 
 __all__ = ["fake_producers"]
 
 ENV = {"WARMCITY_KAFKA_TOPIC_PREFIX": "t", "WARMCITY_KAFKA_BOOTSTRAP_SERVERS": "broker:9092"}
-REFERENCE_TOPICS = {"t.ref.devices", "t.ref.watchlist.plates"}
+REFERENCE_TOPICS = {f"t.ref.{name}" for name in (*REFERENCE_KEYS, "watchlist.plates")}
 
 
 @pytest.fixture(autouse=True)
@@ -24,17 +25,48 @@ def test_registry_show_prints_every_device_without_kafka(fake_producers: list[Fa
     result = CliRunner().invoke(registry, ["show", "--profile", "small"])
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:3] == ["DEVICE", "RING", "DISTRICT"]
+    assert lines[0].split()[:6] == ["DEVICE", "FAMILY", "SUBTYPE", "RING", "SITE", "DISTRICT"]
     assert lines[1].startswith("KK-DS-0001")
-    assert lines[-1] == "40 devices"
+    assert lines[-1] == f"{len(build_city('small', 7).devices)} devices"
     assert not fake_producers
 
 
-def test_registry_publish_prints_the_count(fake_producers: list[FakeProducer]) -> None:
+@pytest.mark.parametrize("family", list(DeviceFamily))
+def test_registry_show_family_prints_only_that_family(family: DeviceFamily) -> None:
+    result = CliRunner().invoke(registry, ["show", "--family", family.value])
+    assert result.exit_code == 0, result.stderr
+    rows = result.stdout.splitlines()[1:-1]
+    assert rows and {row.split()[1] for row in rows} == {family.value}
+    assert result.stdout.splitlines()[-1] == f"{len(build_city('small', 7).devices_of(family))} devices"
+
+
+def test_registry_show_refuses_an_unknown_family() -> None:
+    result = CliRunner().invoke(registry, ["show", "--family", "drone"])
+    assert result.exit_code == 2
+    assert "drone" in result.stderr
+
+
+def test_registry_summary_counts_families_sites_and_districts() -> None:
+    result = CliRunner().invoke(registry, ["summary", "--profile", "small"])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("city profile 'small', seed 7: 9 districts, 12 patrol areas, 60 grid cells")
+    assert "vehicle_checkpoint  electronic" in out
+    total = next(line for line in out.splitlines() if line.startswith("total") and "," not in line)
+    assert total.split()[-1] == str(len(build_city("small", 7).devices))
+    assert "Kangbashi" in out and "crowd zones 2 (capacity 30,000)" in out
+
+
+def test_registry_publish_prints_the_count_of_every_topic(fake_producers: list[FakeProducer]) -> None:
     result = CliRunner(env=ENV).invoke(registry, ["publish", "--profile", "small", "--seed", "7"])
     assert result.exit_code == 0, result.stderr
-    assert "published 40 devices" in result.stdout
-    assert {m.topic() for m in fake_producers[0].produced} == {"t.ref.devices"}
+    city = build_city("small", 7)
+    for name, count in (("devices", len(city.devices)), ("sites", len(city.sites)), ("permits", 3)):
+        assert f"{count} {name}" in " ".join(result.stdout.split()), name
+    total = len(fake_producers[0].produced)
+    assert f"published {total} records" in result.stdout
+    assert "sent devices:" in result.stdout  # the progress line, one per topic when not on a terminal
+    assert {m.topic() for m in fake_producers[0].produced} == {f"t.ref.{name}" for name in REFERENCE_KEYS}
 
 
 def test_registry_publish_fails_clearly_without_kafka(fake_producers: list[FakeProducer]) -> None:
