@@ -54,7 +54,7 @@ def registry_publish(settings: Settings, profile: str, seed: int) -> None:
     topics = Topics.from_settings(settings.kafka)
     city = build_city(profile, seed)
     bootstrap = settings.kafka.bootstrap_servers
-    click.echo(f"publishing the {profile} city (seed {seed}) to {topics.prefix}.ref.* at {bootstrap}")
+    click.echo(f"publishing the {profile!r} city (seed {seed}) to {topics.prefix}.ref.* at {bootstrap}")
     started = time.monotonic()
     progress = _ProgressLine()
     try:
@@ -70,7 +70,7 @@ def registry_publish(settings: Settings, profile: str, seed: int) -> None:
 
 
 class _ProgressLine:
-    """One line, rewritten in place on a terminal (a line per topic otherwise), of what has been sent."""
+    """One line, rewritten in place, of what has been sent; only on a terminal (logs get the counts)."""
 
     def __init__(self) -> None:
         self._tty = sys.stdout.isatty()
@@ -78,10 +78,8 @@ class _ProgressLine:
 
     def __call__(self, name: str, sent: int, total: int) -> None:
         if self._tty:
-            click.echo(f"\r  {name}: {sent:,}/{total:,}", nl=False)
+            click.echo(f"\r  {name}: {sent:,}/{total:,}\x1b[K", nl=False)  # ESC[K: clear the longer rest
             self._open = True
-        elif sent == total:
-            click.echo(f"  sent {name}: {sent:,}")
 
     def end(self) -> None:
         if self._open:
