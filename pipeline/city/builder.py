@@ -28,8 +28,8 @@ from pipeline.contracts.sites import CrowdZone, Site
 def build_city(profile: str = "small", seed: int = 7) -> City:
     """The city of ``profile`` (see ``profiles.PROFILES``) for ``seed``."""
     spec = profile_named(profile)
-    # The city profile allocates ~250,000 objects and no reference cycles; the collector's passes over
-    # them (and over everything else the process holds) would take half the build time, for nothing.
+    # The city profile allocates hundreds of thousands of objects and no reference cycles; the collector's
+    # passes over them (and over everything else the process holds) would take half the build time.
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -40,6 +40,7 @@ def build_city(profile: str = "small", seed: int = 7) -> City:
 
 
 def _build(spec: CityProfile, seed: int) -> City:
+    """Territory first (everything is placed on it), then each family, each from its own generator."""
 
     def rng(part: str) -> random.Random:
         return random.Random(f"warmcity-city:{spec.name}:{seed}:{part}")

@@ -34,6 +34,8 @@ _PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # I and O are never issued
 
 @dataclass
 class Explosives:
+    """What ``build_explosives`` makes; the builder spreads it over the city's devices and records."""
+
     depot_sites: list[Site] = field(default_factory=list)
     blasting_sites: list[Site] = field(default_factory=list)
     devices: list[DeviceRecord] = field(default_factory=list)
@@ -44,6 +46,8 @@ class Explosives:
 def build_explosives(
     rng: random.Random, spec: CityProfile, districts: Sequence[District], ground: Ground
 ) -> Explosives:
+    if spec.transport_vehicles and not (spec.depots and spec.blasting_sites):
+        raise ValueError(f"profile {spec.name!r}: transport vehicles need a depot and a blasting site")
     built = Explosives()
     mining = [d.mining for d in districts]
     depot_counts = apportion(spec.depots, mining)

@@ -56,9 +56,6 @@ class Ground:
             c.grid_cell_id: _nearest(own_stations[c.district], c.lat, c.lon).station_id for c in cells
         }
 
-    def cells_of(self, district: District) -> Sequence[GridCell]:
-        return self._cells[district.name]
-
     def at(self, district: District, lat: float, lon: float) -> Place:
         """The place of a point of ``district``: the nearest of its grid cells and stations."""
         cell = _nearest(self._cells[district.name], lat, lon)
