@@ -126,7 +126,7 @@ def run_demo(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
 def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
     from pipeline.city import build_city
     from pipeline.contracts import PlateWatchEntry
-    from pipeline.reference_publish import publish_devices, publish_watch_entry
+    from pipeline.reference_publish import publish_city, publish_watch_entry
     from pipeline.simulate import PlateReadGenerator, run_simulation
     from pipeline.storage.client import clickhouse_client
     from pipeline.storage.migrate import migrate
@@ -142,12 +142,13 @@ def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
 
     echo("[3/6] reference data")
     city = build_city("small", options.seed)
-    published = publish_devices(bootstrap, topics.ref_devices, city.devices)
+    published = publish_city(bootstrap, topics, city)
     entry = PlateWatchEntry(
         plate=options.watch_plate, category="wanted", reason="demo: armed robbery suspect", priority=2
     )
     publish_watch_entry(bootstrap, topics.ref_plate_watchlist, entry)
-    echo(f"  {published} checkpoints in {len(city.districts)} districts; watch list: {entry.plate}")
+    counts = ", ".join(f"{count} {name}" for name, count in published.items())
+    echo(f"  {counts} in {len(city.districts)} districts; watch list: {entry.plate}")
 
     started = datetime.now(UTC)
     echo("[4/6] worker")
@@ -157,7 +158,7 @@ def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
         try:
             echo(f"[5/6] simulating {options.rate_per_s:g} reads/s for {options.duration_s:g} s")
             generator = PlateReadGenerator(
-                city.devices,
+                city.checkpoints,
                 seed=options.seed,
                 watched_plates=[options.watch_plate],
                 inject_every=options.inject_every,
