@@ -23,12 +23,24 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
+class AlertState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
 class Alert(BaseModel):
-    """One alert for the command room; ``alert_id`` derives from the evidence, so a replay reproduces it."""
+    """One alert for the command room, as of its latest change.
+
+    The alerts topic carries a snapshot at every change (raised, count risen, acknowledged, resolved,
+    escalated); ``version`` grows with each, so readers keep the highest. One open alert per rule and
+    subject within the suppression window: repeated hits raise ``count`` instead of raising new alerts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    alert_id: str = Field(description="Stable id: the same evidence always yields the same id.")
+    alert_id: str = Field(
+        description="'al-<key>-<n>': <key> is a digest of rule and subject, n counts its alerts."
+    )
     schema_version: Literal[1] = 1
     rule: str = Field(description="Rule that fired, e.g. 'watchlist.plate'.")
     severity: Severity
@@ -40,7 +52,34 @@ class Alert(BaseModel):
     first_seen: AwareDatetime
     last_seen: AwareDatetime
     raised_at: AwareDatetime = Field(description="When the pipeline raised it (processing time).")
+    count: int = Field(1, ge=1, description="Hits merged into this alert.")
+    state: AlertState = AlertState.OPEN
+    version: int = Field(1, ge=1, description="Grows with every change of this alert.")
+    updated_at: AwareDatetime | None = Field(None, description="Processing time of the latest change.")
+    escalated: bool = Field(False, description="Critical and not acknowledged in time.")
+    acknowledged_by: str | None = None
+    resolved_by: str | None = Field(None, description="Operator, or 'auto' when the condition cleared.")
+    note: str | None = Field(None, max_length=500, description="The operator's latest note.")
 
     @property
     def event_time(self) -> datetime:
         return self.last_seen
+
+
+class AlertActionKind(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+
+
+class AlertAction(BaseModel):
+    """An operator's acknowledgement or resolution, published by ``warmcity alerts ack|resolve``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = 1
+    action_id: str = Field(description="Unique id of this action (a retry reuses it).")
+    alert_id: str = Field(pattern=r"^al-[0-9a-f]{16}-[0-9]+$")
+    action: AlertActionKind
+    operator: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(None, max_length=500)
+    at: AwareDatetime
