@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from pipeline.contracts import Alert, Severity
+from pipeline.contracts.alert import AlertState
 
 _COLOURS = {
     Severity.CRITICAL: "red",
@@ -49,4 +50,21 @@ def render_alert(alert: Alert, zone: ZoneInfo, colour: bool = False) -> str:
         severity = click.style(
             severity, fg=_COLOURS[alert.severity], bold=alert.severity is Severity.CRITICAL
         )
-    return f"{when}  {severity}  {alert.rule:<16} {alert.device_id:<12} {place_of(alert)}  {alert.summary}"
+    return (
+        f"{when}  {severity}  {alert.rule:<16} {alert.device_id:<12} {place_of(alert)}  {alert.summary}"
+        f"  [{status_of(alert)}]"
+    )
+
+
+def status_of(alert: Alert) -> str:
+    """E.g. 'al-…-1 open x3 ESCALATED', 'al-…-1 acknowledged by duty-7', 'al-…-1 resolved by auto'."""
+    parts = [alert.alert_id, alert.state.value]
+    if alert.count > 1:
+        parts.append(f"x{alert.count}")
+    if alert.state is AlertState.ACKNOWLEDGED and alert.acknowledged_by:
+        parts.append(f"by {alert.acknowledged_by}")
+    if alert.state is AlertState.RESOLVED and alert.resolved_by:
+        parts.append(f"by {alert.resolved_by}")
+    if alert.escalated and alert.state is AlertState.OPEN:
+        parts.append("ESCALATED")
+    return " ".join(parts)

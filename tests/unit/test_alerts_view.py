@@ -60,3 +60,16 @@ def test_line_shows_time_severity_rule_device_place_and_match() -> None:
     ):
         assert part in line
     assert "unknown place" in render_alert(alert(place=None), ZoneInfo("UTC"))
+    assert line.endswith("[al-0001 open]")
+
+
+@pytest.mark.parametrize(
+    ("changes", "status"),
+    [
+        ({"count": 3, "escalated": True}, "al-0001 open x3 ESCALATED"),
+        ({"state": "acknowledged", "acknowledged_by": "duty-7"}, "al-0001 acknowledged by duty-7"),
+        ({"state": "resolved", "resolved_by": "auto", "escalated": True}, "al-0001 resolved by auto"),
+    ],
+)
+def test_state_changes_are_shown(changes: dict[str, object], status: str) -> None:
+    assert render_alert(alert(**changes), ZoneInfo("UTC")).endswith(f"[{status}]")
