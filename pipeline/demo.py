@@ -135,8 +135,9 @@ def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
     bootstrap = settings.kafka.bootstrap_servers
     topics = Topics.from_settings(settings.kafka)
     echo("[2/6] topics and ClickHouse migrations")
-    created = ensure_topics(bootstrap, topics.specs())
-    echo(f"  topics: {len(created)} created, {len(topics.specs()) - len(created)} already there")
+    specs = topics.specs(settings.pipeline.app_id)
+    created = ensure_topics(bootstrap, specs)
+    echo(f"  topics: {len(created)} created, {len(specs) - len(created)} already there")
     applied = migrate(settings.clickhouse)
     echo(f"  migrations: {len(applied)} applied; database {settings.clickhouse.database} up to date")
 

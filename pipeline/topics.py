@@ -26,6 +26,12 @@ REFERENCE_TOPICS = (
 )
 
 
+WORKER_TABLES = (
+    "rule_state",  # per rule and rule key: the state detection rules keep (fed by the detect topic)
+    "alert_book",  # per alert key: the alert of one rule and subject (fed by detections and actions)
+)
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
@@ -75,6 +81,25 @@ class Topics:
     def dead_letter(self) -> str:
         return f"{self.prefix}.deadletter"
 
+    @property
+    def alert_actions(self) -> str:
+        """Operators' acknowledgements and resolutions, keyed by the alert's key (``alerting.book``)."""
+        return f"{self.prefix}.alerts.actions"
+
+    @property
+    def detect(self) -> str:
+        """Enriched events repartitioned by rule and rule key, so one worker owns each key's state."""
+        return f"{self.prefix}.detect"
+
+    @property
+    def detections(self) -> str:
+        """Rules' detections repartitioned by alert key, co-partitioned with ``alert_actions``."""
+        return f"{self.prefix}.detections"
+
+    def changelog(self, app_id: str, table: str) -> str:
+        """The changelog Faust expects for ``table`` of app ``app_id``; created here, never by Faust."""
+        return f"{self.prefix}-{app_id}-{table}-changelog"
+
     def reference(self, name: str) -> str:
         """A compacted reference topic: one of ``REFERENCE_TOPICS``."""
         if name not in REFERENCE_TOPICS:
@@ -89,14 +114,19 @@ class Topics:
     def ref_plate_watchlist(self) -> str:
         return self.reference("watchlist.plates")
 
-    def specs(self) -> list[TopicSpec]:
+    def specs(self, app_id: str = "worker") -> list[TopicSpec]:
+        """Every topic, including the changelogs of the tables of the worker app ``app_id``."""
         families = list(DeviceFamily)
         stream = [self.raw(f) for f in families] + [self.enriched(f) for f in families]
-        stream += [self.alerts, self.dead_letter]
+        stream += [self.alerts, self.dead_letter, self.alert_actions, self.detect, self.detections]
         reference = [self.reference(name) for name in REFERENCE_TOPICS]
-        return [TopicSpec(name, self.partitions) for name in stream] + [
-            TopicSpec(name, self.reference_partitions, "compact") for name in reference
-        ]
+        # A table's changelog must have the partitions of the stream that feeds the table.
+        changelogs = [self.changelog(app_id, table) for table in WORKER_TABLES]
+        return (
+            [TopicSpec(name, self.partitions) for name in stream]
+            + [TopicSpec(name, self.partitions, "compact") for name in changelogs]
+            + [TopicSpec(name, self.reference_partitions, "compact") for name in reference]
+        )
 
 
 def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout_s: float = 30.0) -> list[str]:

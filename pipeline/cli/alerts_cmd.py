@@ -81,3 +81,62 @@ def tail(
         feed.close()
         if feed.undecodable:
             click.echo(f"warning: {feed.undecodable} messages on {topic} were not valid alerts", err=True)
+
+
+def _act(settings: Settings, alert_id: str, kind: str, operator: str, note: str | None) -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from pipeline.alerting.book import key_of_alert_id
+    from pipeline.contracts.alert import AlertAction, AlertActionKind
+    from pipeline.reference_publish import PublishError, publish_records
+
+    try:
+        key = key_of_alert_id(alert_id)
+        action = AlertAction(
+            action_id=f"act-{uuid.uuid4().hex[:16]}",
+            alert_id=alert_id,
+            action=AlertActionKind(kind),
+            operator=operator,
+            note=note,
+            at=datetime.now(UTC),
+        )
+    except ValidationError as exc:  # before ValueError: it is one
+        error = exc.errors(include_url=False)[0]
+        fail(f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}", code=2)
+    except ValueError as exc:
+        fail(str(exc), code=2)
+    topic = Topics.from_settings(settings.kafka).alert_actions
+    try:
+        publish_records(
+            settings.kafka.bootstrap_servers, topic, [(key.encode(), action.model_dump_json().encode())]
+        )
+    except PublishError as exc:
+        fail(str(exc))
+    click.echo(f"{kind} of {alert_id} by {operator} sent; `warmcity alerts tail` shows the alert's new state")
+
+
+_operator = click.option("--operator", required=True, help="Who acts (call sign or badge number).")
+_note = click.option("--note", help="What was done or decided (at most 500 characters).")
+
+
+@alerts.command()
+@click.argument("alert_id")
+@_operator
+@_note
+@pass_settings
+def ack(settings: Settings, alert_id: str, operator: str, note: str | None) -> None:
+    """Acknowledge alert ALERT_ID (e.g. al-3f9a1c440b8e2d51-1): someone is on it; stops its escalation."""
+    _act(settings, alert_id, "acknowledge", operator, note)
+
+
+@alerts.command()
+@click.argument("alert_id")
+@_operator
+@_note
+@pass_settings
+def resolve(settings: Settings, alert_id: str, operator: str, note: str | None) -> None:
+    """Resolve alert ALERT_ID: the situation is dealt with. A new hit afterwards raises a new alert."""
+    _act(settings, alert_id, "resolve", operator, note)

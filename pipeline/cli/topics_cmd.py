@@ -18,7 +18,7 @@ def topics() -> None:
 @pass_settings
 def create(settings: Settings) -> None:
     """Create every topic that does not exist yet; existing topics are left unchanged."""
-    specs = Topics.from_settings(settings.kafka).specs()
+    specs = Topics.from_settings(settings.kafka).specs(settings.pipeline.app_id)
     try:
         created = ensure_topics(settings.kafka.bootstrap_servers, specs)
     except Exception as exc:
@@ -40,7 +40,7 @@ def list_(settings: Settings) -> None:
         )
     except Exception as exc:
         fail(f"Kafka at {settings.kafka.bootstrap_servers} did not answer: {exc}")
-    for spec in Topics.from_settings(settings.kafka).specs():
+    for spec in Topics.from_settings(settings.kafka).specs(settings.pipeline.app_id):
         found = metadata.topics.get(spec.name)
         state = f"{len(found.partitions)} partitions" if found is not None else "missing"
         click.echo(f"{spec.name:<45} {state}")

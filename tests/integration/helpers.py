@@ -70,7 +70,7 @@ def running_worker(settings: Settings, log_path: Path) -> Iterator[subprocess.Po
 def prepared(settings: Settings, database: str) -> tuple[str, Topics]:
     """Create this test's topics and migrate its database; return the bootstrap address and the topics."""
     topics = Topics.from_settings(settings.kafka)
-    ensure_topics(settings.kafka.bootstrap_servers, topics.specs())
+    ensure_topics(settings.kafka.bootstrap_servers, topics.specs(settings.pipeline.app_id))
     migrate(settings.clickhouse, database)
     return settings.kafka.bootstrap_servers, topics
 
