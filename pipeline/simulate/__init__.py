@@ -1,18 +1,25 @@
-"""Device simulators: seeded plate-read streams (pure) and the publisher that paces them onto Kafka.
+"""Device simulators (pure, seeded) and the publisher that paces them onto Kafka.
 
-``PlateReadGenerator`` makes the messages, ``run_simulation`` sends them. Only the publisher talks to Kafka.
+``CitySimulator`` makes every family's traffic for a ``SimulationWorld`` (a city's registry and reference
+data) in the city's mix, with scenarios (``pipeline.simulate.scenarios``) injected and their ground truth;
+``PlateReadGenerator`` is the older plate-reads-only source. ``run_simulation`` sends either; only the
+publisher talks to Kafka. ``measure_generation`` is the benchmark of the generators alone.
 """
 
-from pipeline.simulate.generator import MessageKind, PlateReadGenerator, SimulatedMessage, utc_now
+from pipeline.simulate.bench import GenerationBenchmark, measure_generation
+from pipeline.simulate.generator import PlateReadGenerator
+from pipeline.simulate.ground_truth import default_ground_truth_path, write_ground_truth
 from pipeline.simulate.malformed import MalformedKind
-from pipeline.simulate.publisher import (
-    SimulationError,
-    SimulationProgress,
-    SimulationSummary,
-    run_simulation,
-)
+from pipeline.simulate.messages import MessageKind, SimulatedMessage, utc_now
+from pipeline.simulate.publisher import SimulationError, run_simulation
+from pipeline.simulate.source import CitySimulator
+from pipeline.simulate.tally import FamilyTally, SimulationProgress, SimulationSummary
+from pipeline.simulate.world import SimulationWorld
 
 __all__ = [
+    "CitySimulator",
+    "FamilyTally",
+    "GenerationBenchmark",
     "MalformedKind",
     "MessageKind",
     "PlateReadGenerator",
@@ -20,6 +27,10 @@ __all__ = [
     "SimulationError",
     "SimulationProgress",
     "SimulationSummary",
+    "SimulationWorld",
+    "default_ground_truth_path",
+    "measure_generation",
     "run_simulation",
     "utc_now",
+    "write_ground_truth",
 ]

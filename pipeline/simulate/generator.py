@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 
 from pipeline.contracts.plate_read import Direction, PlateRead
 from pipeline.contracts.reference import DeviceRecord
 from pipeline.reference_publish import normalise_plate
-from pipeline.simulate.malformed import MalformedKind, malform
+from pipeline.simulate.malformed import malform
+from pipeline.simulate.messages import Clock, MessageKind, SimulatedMessage, utc_now
 from pipeline.simulate.vehicles import (
     Vehicle,
     random_confidence,
@@ -28,29 +27,7 @@ from pipeline.simulate.vehicles import (
     vehicle_for_plate,
 )
 
-Clock = Callable[[], datetime]
 _HIGHWAY_RINGS = frozenset({"city", "banner"})  # ring checkpoints on the perimeter stand on trunk roads
-
-
-class MessageKind(StrEnum):
-    PLATE_READ = "plate_read"  # a valid read at a registered checkpoint
-    INJECTED = "injected"  # a valid read of a watched plate at a registered checkpoint
-    UNKNOWN_DEVICE = "unknown_device"  # a valid read from a device id not in the registry
-    MALFORMED = "malformed"  # fails PlateRead validation; see ``malformed_kind``
-
-
-@dataclass(frozen=True, slots=True)
-class SimulatedMessage:
-    """One message for the raw plate-read topic, with what the simulator meant it to be."""
-
-    key: bytes
-    value: bytes
-    kind: MessageKind
-    malformed_kind: MalformedKind | None = None
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class PlateReadGenerator:

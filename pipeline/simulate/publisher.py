@@ -1,71 +1,41 @@
 """The publishing part of the simulator: sends generated messages to Kafka at a steady rate.
 
 Pacing is by schedule, not by sleeping a fixed gap after each send: message *i* is due at
-``start + i / rate``, so time spent producing does not slow the achieved rate down. Deliveries are counted
-in the producer's callbacks; the run ends with a flush, and the summary says whether every message arrived.
+``start + i / rate``, so time spent producing does not slow the achieved rate down (the city simulator's
+virtual clock is the same schedule). ``topic`` is one topic for every message (the plate-only generator)
+or a topic per family (``Topics.raw``). Deliveries are counted in the producer's callbacks; the run ends
+with a flush, and the summary says whether every message arrived, with counts per family.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pipeline.contracts.reference import DeviceFamily
 from pipeline.reference_publish import PublishError, producer_config, require_topic
-from pipeline.simulate.generator import MessageKind, SimulatedMessage
+from pipeline.simulate.messages import MessageKind, SimulatedMessage
+from pipeline.simulate.tally import FamilyTally, SimulationProgress, SimulationSummary, in_family_order
 
 if TYPE_CHECKING:
     from confluent_kafka import KafkaError, Message, Producer
 
-SIMULATOR_LINGER_MS = 20  # batches a few ms of reads per request without visible delay
+SIMULATOR_LINGER_MS = 20  # batches a few ms of messages per request without visible delay
+
+__all__ = ["SimulationError", "SimulationProgress", "SimulationSummary", "run_simulation"]
 
 
 class SimulationError(PublishError):
-    """The simulation could not start: Kafka unreachable or the topic missing."""
+    """The simulation could not start: Kafka unreachable or a topic missing."""
 
 
-@dataclass(frozen=True)
-class SimulationProgress:
-    """Where a running simulation stands; handed to the progress callback about once a second."""
-
-    sent: int
-    elapsed_s: float
-
-    @property
-    def rate_per_s(self) -> float:
-        return self.sent / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class SimulationSummary:
-    """What a finished simulation sent and what the broker acknowledged."""
-
-    sent: int
-    delivered: int
-    failed: int
-    malformed: int
-    injected: int
-    unknown_device: int
-    elapsed_s: float
-    first_error: str | None = None
-    interrupted: bool = False  # stopped early by Ctrl-C; what was sent is still flushed and counted
-
-    @property
-    def rate_per_s(self) -> float:
-        return self.sent / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def ok(self) -> bool:
-        """Every message sent was acknowledged."""
-        return self.failed == 0 and self.delivered == self.sent
-
-
+@dataclass
 class _DeliveryTally:
-    def __init__(self) -> None:
-        self.delivered = 0
-        self.failed = 0
-        self.first_error: str | None = None
+    delivered: int = 0
+    failed: int = 0
+    first_error: str | None = None
 
     def __call__(self, err: KafkaError | None, msg: Message) -> None:
         if err is None:
@@ -76,9 +46,22 @@ class _DeliveryTally:
             self.first_error = f"{msg.topic()}: {err.str()}"
 
 
+@dataclass
+class _Counts:
+    kinds: dict[MessageKind, int] = field(default_factory=lambda: dict.fromkeys(MessageKind, 0))
+    families: dict[DeviceFamily, FamilyTally] = field(default_factory=dict)
+
+    def add(self, message: SimulatedMessage) -> None:
+        self.kinds[message.kind] += 1
+        tally = self.families.get(message.family)
+        if tally is None:
+            tally = self.families[message.family] = FamilyTally()
+        tally.add(message)
+
+
 def run_simulation(
     bootstrap: str,
-    topic: str,
+    topic: str | Mapping[DeviceFamily, str],
     generator: Iterable[SimulatedMessage],
     rate_per_s: float,
     duration_s: float | None = None,
@@ -88,10 +71,11 @@ def run_simulation(
     flush_timeout_s: float = 30.0,
     progress_every_s: float = 1.0,
 ) -> SimulationSummary:
-    """Send ``generator``'s messages to ``topic`` at ``rate_per_s`` until ``duration_s`` or ``count``.
+    """Send ``generator``'s messages at ``rate_per_s`` until ``duration_s`` or ``count``.
 
-    At least one of ``duration_s`` and ``count`` must be given; with both, the first reached ends the run.
-    Raises ``SimulationError`` before sending anything if Kafka or the topic is not there.
+    ``topic``: one topic for all messages, or each family's topic (a message of a family missing from the
+    mapping is an error). At least one of ``duration_s`` and ``count`` must be given; with both, the first
+    reached ends the run. Raises ``SimulationError`` before sending anything if Kafka or a topic is not there.
     """
     from confluent_kafka import Producer
 
@@ -99,15 +83,17 @@ def run_simulation(
         raise ValueError(f"rate_per_s must be > 0, got {rate_per_s}")
     if duration_s is None and count is None:
         raise ValueError("give duration_s or count (or both)")
+    topics = topic if not isinstance(topic, str) else None
     overrides = {"linger.ms": SIMULATOR_LINGER_MS, **(producer_overrides or {})}
     producer = Producer(producer_config(bootstrap, "warmcity-simulator", **overrides))
     try:
-        require_topic(producer, topic, bootstrap)
+        for name in sorted(set(topics.values())) if topics is not None else [str(topic)]:
+            require_topic(producer, name, bootstrap)
     except PublishError as exc:
         raise SimulationError(str(exc)) from exc
 
     tally = _DeliveryTally()
-    kinds = dict.fromkeys(MessageKind, 0)
+    counts = _Counts()
     messages = iter(generator)
     start = time.monotonic()
     next_report = start + progress_every_s
@@ -123,12 +109,13 @@ def run_simulation(
             message = next(messages, None)
             if message is None:
                 break
-            _produce(producer, topic, message, tally)
+            destination = topics[message.family] if topics is not None else str(topic)
+            _produce(producer, destination, message, tally)
             sent += 1
-            kinds[message.kind] += 1
+            counts.add(message)
             now = time.monotonic()
             if progress is not None and now >= next_report:
-                progress(SimulationProgress(sent, now - start))
+                progress(SimulationProgress(sent, now - start, _sent_by_family(counts)))
                 next_report = now + progress_every_s
     except KeyboardInterrupt:  # an operator's Ctrl-C ends the run, but what was sent is still accounted for
         interrupted = True
@@ -141,13 +128,19 @@ def run_simulation(
         sent=sent,
         delivered=tally.delivered,
         failed=tally.failed + undelivered,
-        malformed=kinds[MessageKind.MALFORMED],
-        injected=kinds[MessageKind.INJECTED],
-        unknown_device=kinds[MessageKind.UNKNOWN_DEVICE],
+        malformed=counts.kinds[MessageKind.MALFORMED],
+        injected=counts.kinds[MessageKind.INJECTED],
+        unknown_device=counts.kinds[MessageKind.UNKNOWN_DEVICE],
         elapsed_s=elapsed,
         first_error=first_error,
         interrupted=interrupted,
+        duplicates=counts.kinds[MessageKind.DUPLICATE],
+        families=in_family_order(counts.families),
     )
+
+
+def _sent_by_family(counts: _Counts) -> dict[DeviceFamily, int]:
+    return {family: tally.sent for family, tally in counts.families.items()}
 
 
 def _serve_until(producer: Producer, deadline: float) -> None:

@@ -1,0 +1,238 @@
+"""The city simulator's stream: deterministic, mixed as documented, broken/retried/late where asked."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from pipeline.city import build_city
+from pipeline.contracts.families import FAMILIES
+from pipeline.contracts.reference import DeviceFamily
+from pipeline.simulate import CitySimulator, MalformedKind, MessageKind, SimulatedMessage, SimulationWorld
+from pipeline.simulate.streams import DENIAL_WINDOW_S, MAX_BACKGROUND_DENIALS, DenialLimiter
+
+WORLD = SimulationWorld.from_city(build_city("small", 7))
+START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 local
+ALL_SHARES: dict[str, Any] = {
+    "malformed_share": 0.05,
+    "duplicate_share": 0.05,
+    "late_share": 0.05,
+    "unknown_device_share": 0.02,
+}
+
+
+def simulator(seed: int = 7, rate: float = 200.0, **options: Any) -> CitySimulator:
+    return CitySimulator(WORLD, seed, rate, start=START, **options)
+
+
+def valid(message: SimulatedMessage) -> Any:
+    return FAMILIES[message.family].adapter.validate_json(message.value)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 99])
+def test_same_seed_start_and_rate_give_the_same_stream(seed: int) -> None:
+    assert simulator(seed, **ALL_SHARES).take(3000) == simulator(seed, **ALL_SHARES).take(3000)
+
+
+def test_another_seed_gives_another_stream() -> None:
+    assert [m.value for m in simulator(1).take(50)] != [m.value for m in simulator(2).take(50)]
+
+
+def test_plain_messages_are_valid_events_keyed_by_their_registered_device() -> None:
+    registered = {d.device_id: d.family for d in WORLD.devices}
+    messages = simulator().take(5000)
+    assert {m.kind for m in messages} == {MessageKind.EVENT}
+    for message in messages:
+        event = valid(message)
+        assert message.key == event.device_id.encode()
+        assert registered[event.device_id] is message.family
+        assert message.event_id == event.event_id and message.schema == event.schema_name
+
+
+def test_plate_reads_dominate_in_daytime_and_every_family_sends() -> None:
+    families = Counter(m.family for m in simulator(rate=20.0).take(20_000))
+    assert families.most_common(1)[0][0] is DeviceFamily.VEHICLE_CHECKPOINT
+    assert set(families) == set(DeviceFamily)
+
+
+def test_the_mix_follows_the_hour() -> None:
+    shares = simulator().mix.shares
+    day, night = shares(10), shares(3)
+    assert day["plate_read"] > 0.5
+    assert night.get("campus_access", 0.0) < day["campus_access"]
+    assert abs(sum(day.values()) - 1.0) < 1e-9
+
+
+def test_event_time_comes_before_send_time_and_devices_arrive_out_of_order() -> None:
+    rate = 200.0
+    messages = simulator(rate=rate).take(4000)
+    times = []
+    for slot, message in enumerate(messages):
+        assert message.event_time is not None
+        delay = START.timestamp() + slot / rate - message.event_time.timestamp()
+        if message.schema != "camera_heartbeat":  # heartbeats keep their own cadence
+            assert 0 < delay <= 4.5
+        times.append(message.event_time)
+    assert any(later < earlier for earlier, later in pairwise(times))
+
+
+@pytest.mark.parametrize("share", [0.01, 0.1])
+def test_late_events_are_minutes_late_at_the_share_asked(share: float) -> None:
+    rate = 200.0
+    messages = simulator(rate=rate, late_share=share).take(20_000)
+    late = [(slot, m) for slot, m in enumerate(messages) if m.late]
+    eligible = sum(m.schema != "camera_heartbeat" for m in messages)
+    assert abs(len(late) / eligible - share) < share * 0.25
+    for slot, message in late:
+        assert message.event_time is not None
+        delay = START.timestamp() + slot / rate - message.event_time.timestamp()
+        assert 120 <= delay <= 900
+    assert not any(m.late for m in messages if m.schema == "camera_heartbeat")
+
+
+@pytest.mark.parametrize("share", [0.02, 0.2])
+def test_each_family_is_malformed_at_the_share_asked(share: float) -> None:
+    messages = simulator(rate=20.0, malformed_share=share).take(30_000)
+    by_family: dict[DeviceFamily, list[SimulatedMessage]] = defaultdict(list)
+    for message in messages:
+        by_family[message.family].append(message)
+    for family, sent in by_family.items():
+        if len(sent) >= 500:
+            broken = sum(m.kind is MessageKind.MALFORMED for m in sent)
+            assert abs(broken / len(sent) - share) < max(0.01, share * 0.3), family
+
+
+def test_malformed_share_can_be_set_per_family() -> None:
+    messages = simulator(malformed_share={DeviceFamily.ID_GATE: 0.5}).take(5000)
+    broken = {m.family for m in messages if m.kind is MessageKind.MALFORMED}
+    assert broken == {DeviceFamily.ID_GATE}
+
+
+def test_malformed_messages_fail_validation_as_json_and_after_a_parse() -> None:
+    malformed = [
+        m for m in simulator(rate=20.0, malformed_share=0.5).take(8000) if m.kind is MessageKind.MALFORMED
+    ]
+    assert {m.malformed_kind for m in malformed} == set(MalformedKind)
+    for message in malformed:
+        adapter = FAMILIES[message.family].adapter
+        with pytest.raises(ValidationError):
+            adapter.validate_json(message.value)
+        try:
+            document = orjson.loads(message.value)
+        except orjson.JSONDecodeError:
+            assert message.malformed_kind in {MalformedKind.NOT_JSON, MalformedKind.TRUNCATED_JSON}
+            continue
+        with pytest.raises(ValidationError):
+            adapter.validate_python(document)
+
+
+def test_a_malformed_heartbeat_is_followed_by_the_good_one() -> None:
+    messages = simulator(rate=20.0, malformed_share=0.3).take(20_000)
+    good = {m.event_id for m in messages if m.schema == "camera_heartbeat" and m.kind is MessageKind.EVENT}
+    broken = [m for m in messages if m.schema == "camera_heartbeat" and m.kind is MessageKind.MALFORMED]
+    assert broken
+    assert all(m.event_id in good for m in broken[:-5])  # the last ones may still be queued
+
+
+@pytest.mark.parametrize("share", [0.01, 0.1])
+def test_duplicates_repeat_key_bytes_and_event_id_shortly_after(share: float) -> None:
+    messages = simulator(duplicate_share=share).take(20_000)
+    first_seen: dict[bytes, int] = {}
+    duplicates = 0
+    for slot, message in enumerate(messages):
+        if message.kind is MessageKind.DUPLICATE:
+            duplicates += 1
+            original = first_seen[message.value]  # the very same bytes were sent before
+            assert messages[original].key == message.key
+            assert messages[original].event_id == message.event_id == orjson.loads(message.value)["event_id"]
+            assert 0 < slot - original <= 5.5 * 200  # a retry within seconds
+        else:
+            assert message.value not in first_seen or message.value == b""
+            first_seen.setdefault(message.value, slot)
+    assert abs(duplicates / len(messages) - share) < share * 0.3
+
+
+def test_unknown_devices_send_valid_events_with_unregistered_ids() -> None:
+    registered = {d.device_id for d in WORLD.devices}
+    messages = simulator(unknown_device_share=0.1).take(5000)
+    unknown = [m for m in messages if m.kind is MessageKind.UNKNOWN_DEVICE]
+    assert 0.07 < len(unknown) / len(messages) < 0.13
+    for message in unknown:
+        assert valid(message).device_id not in registered
+
+
+def test_heartbeats_keep_a_60_second_cadence_per_camera() -> None:
+    beats: dict[bytes, list[datetime]] = defaultdict(list)
+    for message in simulator(7, 20.0, **ALL_SHARES).take(30_000):
+        if message.schema == "camera_heartbeat" and message.kind is MessageKind.EVENT:
+            assert message.event_time is not None
+            beats[message.key].append(message.event_time)
+    assert len(beats) == len(WORLD.devices_of(DeviceFamily.CAMERA))
+    for times in beats.values():
+        gaps = {b - a for a, b in pairwise(times)}
+        assert gaps == {timedelta(seconds=60)}
+
+
+def test_a_background_plate_is_read_at_one_checkpoint_only() -> None:
+    where: dict[str, set[bytes]] = defaultdict(set)
+    for message in simulator(rate=20.0).take(30_000):
+        if message.schema == "plate_read":
+            where[orjson.loads(message.value)["plate"]].add(message.key)
+    assert len(where) > 5000
+    assert all(len(checkpoints) == 1 for checkpoints in where.values())
+    permit_plates = {p.plate for p in WORLD.permits}
+    assert not permit_plates & set(where)
+
+
+def test_only_the_selected_families_send() -> None:
+    chosen = {DeviceFamily.SCHOOL, DeviceFamily.EXPLOSIVES}
+    messages = simulator(families=chosen).take(3000)
+    assert {m.family for m in messages} == chosen
+
+
+def test_denial_limiter_keeps_any_five_minutes_to_three_denials() -> None:
+    limiter = DenialLimiter()
+    accepted = [t for t in range(0, 3600, 7) if limiter.allow("COM-DS-0001-PG", float(t))]
+    assert len(accepted) > 10
+    for start in accepted:
+        window = [t for t in accepted if start <= t < start + DENIAL_WINDOW_S]
+        assert len(window) <= MAX_BACKGROUND_DENIALS
+    # A late event (up to 15 minutes old) landing inside a full window is refused as well.
+    full = [t for t in accepted if t >= accepted[-1] - 900][:3]
+    assert len(full) == 3 and full[-1] - full[0] < DENIAL_WINDOW_S
+    assert limiter.allow("COM-DS-0001-PG", float(full[1]) + 1) is False
+    assert limiter.allow("COM-DS-0002-PG", float(full[1]) + 1) is True  # per device
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rate_per_s": 0.0}, "rate_per_s"),
+        ({"malformed_share": 1.0}, "malformed_share"),
+        ({"malformed_share": {DeviceFamily.CAMERA: -0.1}}, "malformed_share"),
+        ({"duplicate_share": 1.5}, "duplicate_share"),
+        ({"late_share": -0.1}, "late_share"),
+        ({"unknown_device_share": 1.0}, "unknown_device_share"),
+        ({"inject_every": -1}, "inject_every"),
+        ({"families": [DeviceFamily.CAMERA], "world": SimulationWorld(())}, "nothing to simulate"),
+    ],
+)
+def test_bad_options_are_refused(options: dict[str, Any], message: str) -> None:
+    arguments = {"world": WORLD, "seed": 7, "rate_per_s": 100.0, **options}
+    with pytest.raises(ValueError, match=message):
+        CitySimulator(start=START, **arguments)
+
+
+def test_watched_plates_are_read_at_their_own_checkpoint_every_n_messages() -> None:
+    messages = simulator(watched_plates=["蒙K8A888"], inject_every=50).take(1000)
+    injected = [i for i, m in enumerate(messages, start=1) if m.kind is MessageKind.INJECTED]
+    assert injected == list(range(50, 1001, 50))
+    assert len({messages[i - 1].key for i in injected}) == 1
+    background = [m for m in messages if m.kind is not MessageKind.INJECTED]
+    assert not any(b"8A888" in m.value for m in background)
