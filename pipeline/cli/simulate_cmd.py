@@ -1,26 +1,38 @@
-"""``warmcity simulate``: publish simulated checkpoint plate reads to the raw plate-read topic."""
+"""``warmcity simulate``: publish the city's simulated device traffic, every family to its raw topic."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from pipeline.city import PROFILES, build_city
 from pipeline.cli.common import fail, pass_settings
-from pipeline.reference_publish import normalise_plate
+from pipeline.contracts.reference import DeviceFamily
+from pipeline.reference_publish import PublishError, normalise_plate
 from pipeline.settings import Settings
 from pipeline.simulate import (
-    PlateReadGenerator,
+    CitySimulator,
     SimulationError,
     SimulationProgress,
-    SimulationSummary,
+    SimulationWorld,
+    default_ground_truth_path,
     run_simulation,
+    utc_now,
+    write_ground_truth,
 )
+from pipeline.simulate.references import publish_plan_references
+from pipeline.simulate.report import ProgressRates, describe_run, describe_scenarios
+from pipeline.simulate.scenarios import ALL, SCENARIOS, ScenarioError, plan_scenarios, resolve
+from pipeline.stages.privacy import Pseudonymiser
 from pipeline.topics import Topics
 
 DEFAULT_DURATION_S = 30.0
 _SHARE = click.FloatRange(0.0, 1.0, max_open=True)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _plates(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -30,27 +42,25 @@ def _plates(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
 
 
+def _share(name: str, text: str) -> Callable[[F], F]:
+    return click.option(name, type=_SHARE, default=0.0, show_default=True, help=f"{text}, in [0, 1).")
+
+
 @click.command()
 @click.option(
     "--profile",
     type=click.Choice(sorted(PROFILES)),
     default="small",
     show_default=True,
-    help="City profile whose checkpoints send the reads (device ids depend on the profile only).",
+    help="City profile whose devices send (device ids depend on the profile only).",
 )
-@click.option(
-    "--seed",
-    type=int,
-    default=7,
-    show_default=True,
-    help="Seed of the city and the reads: same seed, same stream.",
-)
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the city and the traffic.")
 @click.option(
     "--rate",
     type=click.FloatRange(0.0, min_open=True),
     default=200.0,
     show_default=True,
-    help="Events per second (> 0).",
+    help="Events per second, all families together (> 0).",
 )
 @click.option(
     "--duration",
@@ -65,11 +75,32 @@ def _plates(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
     help="Stop after this many events; with --duration, whichever comes first.",
 )
 @click.option(
+    "--family",
+    "families",
+    multiple=True,
+    type=click.Choice([f.value for f in DeviceFamily]),
+    help="Only these families' devices send (repeatable) [default: all].",
+)
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    type=click.Choice([*SCENARIOS, ALL]),
+    help="Inject a known situation and write its ground truth (repeatable; 'all': every one).",
+)
+@click.option(
+    "--ground-truth",
+    "ground_truth",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where the ground truth goes [default: .run/ground-truth/<UTC time>.jsonl].",
+)
+@click.option(
     "--watch-plate",
     "watch_plates",
     multiple=True,
     callback=_plates,
-    help="Watched plate to inject, e.g. 蒙K8A888 (repeatable; injected in turn).",
+    help="Watched plate to inject at its own checkpoint, e.g. 蒙K8A888 (repeatable; in turn).",
 )
 @click.option(
     "--inject-every",
@@ -78,20 +109,10 @@ def _plates(ctx: click.Context, param: click.Parameter, values: tuple[str, ...])
     show_default=True,
     help="Every N-th event is a read of the next --watch-plate (0: never).",
 )
-@click.option(
-    "--malformed-share",
-    type=_SHARE,
-    default=0.0,
-    show_default=True,
-    help="Share of events sent malformed, in [0, 1): they must end on the dead-letter topic.",
-)
-@click.option(
-    "--unknown-device-share",
-    type=_SHARE,
-    default=0.0,
-    show_default=True,
-    help="Share of events from device ids not in the registry, in [0, 1).",
-)
+@_share("--malformed-share", "Share of each family's events sent malformed (dead-letter)")
+@_share("--duplicate-share", "Share of events a device sends twice (same event_id and bytes)")
+@_share("--late-share", "Share of events sent 2-15 minutes after they happened")
+@_share("--unknown-device-share", "Share of events from device ids not in the registry")
 @pass_settings
 def simulate(
     settings: Settings,
@@ -100,65 +121,116 @@ def simulate(
     rate: float,
     duration: float | None,
     count: int | None,
+    families: tuple[str, ...],
+    scenarios: tuple[str, ...],
+    ground_truth: Path | None,
     watch_plates: tuple[str, ...],
     inject_every: int,
     malformed_share: float,
+    duplicate_share: float,
+    late_share: float,
     unknown_device_share: float,
 ) -> None:
-    """Publish simulated plate reads of the city's checkpoints to the raw plate-read topic.
+    """Publish simulated events of the city's devices, each family to its raw topic (key: device_id).
 
-    Key: device_id; value: PlateRead JSON (docs/devices.md). A progress line goes to stderr about once a
-    second, a summary to stdout at the end. Exits 1 if any delivery failed, 130 after Ctrl-C.
+    The mix follows the registry and the local hour (docs/simulator.md). Scenarios inject known situations
+    and publish the watch-list entries they need first; the ground truth (one JSON line per alert the
+    pipeline should raise) is written at the end. Person scenarios need WARMCITY_PRIVACY_HMAC_KEY. A
+    progress line goes to stderr about once a second, a summary to stdout. Exits 1 if any delivery
+    failed, 130 after Ctrl-C.
 
-    Example: warmcity simulate --rate 200 --duration 30 --watch-plate 蒙K8A888 --malformed-share 0.01
+    Example: warmcity simulate --rate 500 --duration 600 --scenario all --malformed-share 0.01
     """
     if duration is None and count is None:
         duration = DEFAULT_DURATION_S
-    city = build_city(profile, seed)
-    generator = PlateReadGenerator(
-        city.devices,
+    selected = [DeviceFamily(f) for f in families] or list(DeviceFamily)
+    chosen = resolve(scenarios)
+    for scenario in chosen:
+        missing = [f.value for f in scenario.families if f not in selected]
+        if missing:
+            raise click.UsageError(f"scenario {scenario.name} needs --family {' --family '.join(missing)}")
+    pseudonymiser = _pseudonymiser(settings) if any(s.needs_key for s in chosen) else None
+    world = SimulationWorld.from_city(build_city(profile, seed))
+    start = utc_now()
+    try:
+        plan = plan_scenarios(world, chosen, seed, start.timestamp(), pseudonymiser)
+    except ScenarioError as exc:
+        fail(str(exc), code=2)
+    simulator = CitySimulator(
+        world,
         seed,
+        rate,
+        start=start,
+        families=selected,
+        malformed_share=malformed_share,
+        duplicate_share=duplicate_share,
+        late_share=late_share,
+        unknown_device_share=unknown_device_share,
+        plan=plan,
         watched_plates=watch_plates,
         inject_every=inject_every,
-        malformed_share=malformed_share,
-        unknown_device_share=unknown_device_share,
     )
-    topic = Topics.from_settings(settings.kafka).raw_plate_reads
+    topics = Topics.from_settings(settings.kafka)
+    by_family = {family: topics.raw(family) for family in selected}
     bootstrap = settings.kafka.bootstrap_servers
-    click.echo(
-        f"simulating {len(city.devices)} checkpoints ({profile}, seed {seed}) -> {topic} at {bootstrap}"
+    shown = (
+        ", ".join(by_family.values())
+        if len(by_family) <= 2
+        else f"{topics.prefix}.raw.<family> ({len(by_family)} topics)"
     )
+    devices = sum(len(world.devices_of(f)) for f in selected)
+    click.echo(f"simulating {devices:,} devices ({profile}, seed {seed}) -> {shown} at {bootstrap}")
+    end_ts = plan.end_ts()
+    if end_ts is not None:
+        _warn_if_short(end_ts - start.timestamp(), duration, count, rate)
     try:
+        published = publish_plan_references(bootstrap, topics, plan)
+        if published:
+            click.echo("scenario reference data: " + ", ".join(f"{n} to {t}" for t, n in published.items()))
+        rates = ProgressRates()
         summary = run_simulation(
-            bootstrap, topic, generator, rate, duration_s=duration, count=count, progress=_show_progress
-        )
-    except SimulationError as exc:
+            bootstrap, by_family, simulator, rate, duration_s=duration, count=count,
+            progress=lambda p: _show_progress(rates, p, simulator),
+        )  # fmt: skip
+    except (SimulationError, PublishError) as exc:
         fail(str(exc))
     if sys.stderr.isatty():
         click.echo(err=True)  # end the progress line
-    click.echo(_describe(summary))
+    click.echo(describe_run(summary))
+    if chosen or watch_plates or ground_truth is not None:
+        if chosen:
+            click.echo(describe_scenarios(*simulator.scenario_status()))
+        path = ground_truth or default_ground_truth_path()
+        written = write_ground_truth(path, simulator.ground_truth())
+        click.echo(f"ground truth: {written} alerts expected -> {path}")
     if not summary.ok:
         fail(f"{summary.failed} of {summary.sent} deliveries failed: {summary.first_error}")
     if summary.interrupted:
         fail("interrupted before the end: what was sent was delivered", code=130)
 
 
-def _show_progress(progress: SimulationProgress) -> None:
-    line = (
-        f"sent {progress.sent:,} events  {progress.rate_per_s:,.1f} events/s  "
-        f"elapsed {progress.elapsed_s:.1f} s"
-    )
+def _pseudonymiser(settings: Settings) -> Pseudonymiser:
+    try:
+        return Pseudonymiser(settings.privacy.key_bytes())
+    except ValueError as exc:
+        fail(f"{exc}; person scenarios name people by token under the worker's key", code=2)
+
+
+def _warn_if_short(needed_s: float, duration: float | None, count: int | None, rate: float) -> None:
+    lengths = [x for x in (duration, count / rate if count else None) if x is not None]
+    if lengths and min(lengths) < needed_s:
+        click.echo(
+            f"warning: the run lasts {min(lengths):,.0f} s but its scenarios need {needed_s:,.0f} s; "
+            "the ground truth lists only the alerts whose evidence was sent",
+            err=True,
+        )
+
+
+def _show_progress(rates: ProgressRates, progress: SimulationProgress, simulator: CitySimulator) -> None:
+    expected = len(simulator.plan.ground_truth)
+    extra = f"  ground truth {len(simulator.ground_truth())}/{expected}" if expected else ""
+    line = rates.line(progress, extra)
     if sys.stderr.isatty():  # redraw one line in a terminal; plain lines in logs
         click.echo(f"\r{line}\x1b[K", err=True, nl=False)
     else:
         click.echo(line, err=True)
-
-
-def _describe(summary: SimulationSummary) -> str:
-    s = summary
-    stopped = " (interrupted)" if s.interrupted else ""
-    return (
-        f"sent {s.sent:,} events in {s.elapsed_s:.1f} s ({s.rate_per_s:,.1f} events/s){stopped}: "
-        f"delivered {s.delivered:,}, failed {s.failed:,}; "
-        f"malformed {s.malformed:,}, injected {s.injected:,}, unknown device {s.unknown_device:,}"
-    )
