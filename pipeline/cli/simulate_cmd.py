@@ -180,9 +180,9 @@ def simulate(
     )
     devices = sum(len(world.devices_of(f)) for f in selected)
     click.echo(f"simulating {devices:,} devices ({profile}, seed {seed}) -> {shown} at {bootstrap}")
-    end_ts = plan.end_ts()
-    if end_ts is not None:
-        _warn_if_short(end_ts - start.timestamp(), duration, count, rate)
+    complete_ts = plan.complete_ts()
+    if complete_ts is not None:
+        _warn_if_short(complete_ts - start.timestamp(), duration, count, rate)
     try:
         published = publish_plan_references(bootstrap, topics, plan)
         if published:

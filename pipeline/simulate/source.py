@@ -148,7 +148,7 @@ class CitySimulator:
                 complete.append(injection.scenario)
             else:
                 incomplete[injection.scenario] = (
-                    self.plan.end_ts(injection.scenario) or 0.0
+                    self.plan.complete_ts(injection.scenario) or 0.0
                 ) - self._start_ts
         return complete, incomplete
 
@@ -201,7 +201,7 @@ class CitySimulator:
         message = SimulatedMessage(
             key, value, kind, None, family, event.schema, event_id, event_time, event.late
         )
-        if self._duplicate and rng.random() < self._duplicate:
+        if self._duplicate and kind is MessageKind.EVENT and rng.random() < self._duplicate:
             retry = SimulatedMessage(
                 key,
                 value,

@@ -129,6 +129,19 @@ class ScenarioPlan:
             id_numbers=frozenset().union(*(r.id_numbers for r in parts)),
         )
 
+    def complete_ts(self, scenario: str | None = None) -> float | None:
+        """When the ground truth (of ``scenario``, or all of it) is complete: its last evidence is sent
+        and, for absence rules, its time has come."""
+        chosen = [i for i in self.injections if scenario is None or i.scenario == scenario]
+        times = []
+        for injection in chosen:
+            sent = {m.message.event_id: m.send_ts for m in injection.messages}
+            for truth in injection.ground_truth:
+                times += [sent[event_id] for event_id in truth.evidence_event_ids if event_id in sent]
+                if truth.expected_after is not None:
+                    times.append(truth.expected_after.timestamp())
+        return max(times) if times else None
+
     def end_ts(self, scenario: str | None = None) -> float | None:
         """When the last message (of ``scenario``, or of any) is sent or its last alert is due."""
         chosen = [i for i in self.injections if scenario is None or i.scenario == scenario]

@@ -66,9 +66,15 @@ def wanted_person_station(ctx: ScenarioContext, begin_ts: float) -> Injection:
         ctx.send(name, DeviceFamily.ID_GATE, read, gate),
         ctx.send(name, DeviceFamily.FACE_RECOGNITION, face, camera),
     ]
-    for rule, device, document, event_ts in (
-        ("watchlist.person", gate, read, begin_ts),
-        ("watchlist.face", camera, face, face_ts),
+    for rule, device, document, event_ts, note in (
+        ("watchlist.person", gate, read, begin_ts, "ID read at a station exit; the gate let them pass"),
+        (
+            "watchlist.face",
+            camera,
+            face,
+            face_ts,
+            f"candidate similarity {WATCHED_SIMILARITY}, near the gate",
+        ),
     ):
         event_id = str(document["event_id"])
         injection.ground_truth.append(
@@ -84,6 +90,7 @@ def wanted_person_station(ctx: ScenarioContext, begin_ts: float) -> Injection:
                 last_event_time=at(event_ts),
                 severity=Severity.CRITICAL,  # watch-list priority 1
                 site_id=device.site_id,
+                note=note,
             )
         )
     return injection
