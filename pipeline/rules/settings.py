@@ -43,7 +43,7 @@ class RuleSettings:
     crowd_lateness: timedelta = timedelta(seconds=120)
     crowd_min_samples: int = 3  # counts a window needs before it may fire early (before it closes)
     crowd_clear_ratio: float = 0.9  # a closed window at or below this share of capacity clears
-    crowd_critical_ratio: float = 1.5  # a window mean at or above this share escalates to critical
+    crowd_critical_ratio: float = 1.5  # a window level (median count) at or above this share: critical
 
     # explosives: depot hours are local time; transport corridor and stops.
     local_timezone: str = "Asia/Shanghai"

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from pipeline.contracts.alert import Severity
+from pipeline.contracts.enriched import EnrichedEvent
 from pipeline.contracts.id_gate import DenyReason
 from pipeline.rules.access_denials import AccessDenialsRule
 from pipeline.rules.base import SubjectKind
@@ -45,7 +46,7 @@ def test_face_mismatch_threshold_is_a_setting() -> None:
 # id_gate.repeated_denials ------------------------------------------------------------------------------
 
 
-def denied(seconds: float, person: int = 1, gate: str = "IDG-RS-KB-01-01") -> object:
+def denied(seconds: float, person: int = 1, gate: str = "IDG-RS-KB-01-01") -> EnrichedEvent:
     return id_check(token(person), 0.65, DenyReason.ID_EXPIRED, at(seconds), device_id=gate)
 
 
@@ -77,7 +78,7 @@ def test_passes_do_not_count() -> None:
 # access.repeated_denials -------------------------------------------------------------------------------
 
 
-def gate_denials(times: list[float], device_id: str = "CM-KB-01-PG1") -> list[object]:
+def gate_denials(times: list[float], device_id: str = "CM-KB-01-PG1") -> list[EnrichedEvent]:
     return [
         person_access(False, at(t), device_id=device_id, holder=token(100 + n)) for n, t in enumerate(times)
     ]
