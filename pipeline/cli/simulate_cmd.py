@@ -180,6 +180,8 @@ def simulate(
     )
     devices = sum(len(world.devices_of(f)) for f in selected)
     click.echo(f"simulating {devices:,} devices ({profile}, seed {seed}) -> {shown} at {bootstrap}")
+    natural = simulator.natural_rate_per_s()
+    click.echo(f"rate {rate:,.0f} events/s; these devices' own pace at this hour: {natural:,.0f} events/s")
     complete_ts = plan.complete_ts()
     if complete_ts is not None:
         _warn_if_short(complete_ts - start.timestamp(), duration, count, rate)

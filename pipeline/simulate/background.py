@@ -67,13 +67,15 @@ def build_background(
     fleet = fleet_for(world)
     limiter = DenialLimiter()
     # Transport permits name real vehicles: the background fleet leaves their plates to them.
-    plates = reserved.plates | {permit.plate for permit in world.permits}
+    permit_plates = {permit.plate for permit in world.permits}
     checkpoints = world.devices_of(DeviceFamily.VEHICLE_CHECKPOINT)
     # Fleet ranges follow the full registry, so reserving a checkpoint does not move anyone's vehicles.
     position = {d.device_id: n for n, d in enumerate(checkpoints)}
     plate_devices = of(DeviceFamily.VEHICLE_CHECKPOINT)
     positions = [position[d.device_id] for d in plate_devices]
-    plate_stream = PlateReadStream(rng, delays, plate_devices, fleet, plates, positions)
+    plate_stream = PlateReadStream(
+        rng, delays, plate_devices, fleet, permit_plates, positions, reserved.plates
+    )
 
     cameras = of(DeviceFamily.CAMERA)
     zone_cameras = {
@@ -104,7 +106,14 @@ def build_background(
         AlarmTestStream(rng, delays, of(DeviceFamily.SCHOOL, "alarm", "button")),
         PersonAccessStream(rng, delays, of(DeviceFamily.COMMUNITY, "person"), communities, limiter),
         VehicleAccessStream(
-            rng, delays, of(DeviceFamily.COMMUNITY, "vehicle"), communities, limiter, fleet, plates
+            rng,
+            delays,
+            of(DeviceFamily.COMMUNITY, "vehicle"),
+            communities,
+            limiter,
+            fleet,
+            permit_plates,
+            reserved.plates,
         ),
     ]
     return Background([s for s in streams if s.devices], tuple(cameras))

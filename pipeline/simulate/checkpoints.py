@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 
 from pipeline.contracts.plate_read import Direction, PlateColour, VehicleClass
 from pipeline.contracts.reference import DeviceFamily, DeviceRecord
+from pipeline.rules.plates import fold_plate
 from pipeline.simulate.fleet import VehicleFleet, fleet_vehicle
 from pipeline.simulate.streams import Document, EventStream, GeneratedEvent
 from pipeline.simulate.timing import TRAFFIC, DeviceDelays
@@ -71,15 +72,19 @@ class PlateReadStream(EventStream):
         fleet: VehicleFleet,
         excluded_plates: Collection[str] = (),
         fleet_positions: Sequence[int] | None = None,
+        watched_plates: Collection[str] = (),
     ) -> None:
-        """``fleet_positions``: each device's number in the fleet (default: its position in ``devices``)."""
+        """``excluded_plates`` are never read; nor is a plate that looks like one of ``watched_plates`` to
+        the watch-list rule (same folded text). ``fleet_positions``: each device's number in the fleet
+        (default: its position in ``devices``)."""
         super().__init__(rng, delays, devices)
         self._fleet = fleet
         self._positions = (
             tuple(fleet_positions) if fleet_positions is not None else tuple(range(len(devices)))
         )
         self._roads = tuple(road_of(device) for device in self._devices)
-        self._excluded = frozenset(excluded_plates)
+        self._excluded = frozenset(excluded_plates) | frozenset(watched_plates)
+        self._look_alike = frozenset(fold_plate(plate) for plate in watched_plates)
 
     def peak_rate(self) -> float:
         return PLATE_READS_PER_CHECKPOINT * len(self._devices)
@@ -90,7 +95,9 @@ class PlateReadStream(EventStream):
         k = int(rng.random() * self._fleet.per_checkpoint)
         position = self._positions[index]
         vehicle = fleet_vehicle(self._fleet.at_checkpoint(position, k))
-        while vehicle.plate in self._excluded:
+        while vehicle.plate in self._excluded or (
+            self._look_alike and fold_plate(vehicle.plate) in self._look_alike
+        ):
             k += 1
             vehicle = fleet_vehicle(self._fleet.at_checkpoint(position, k))
         document, event_ts, late = self._start(index, send_ts)

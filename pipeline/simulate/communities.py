@@ -15,6 +15,7 @@ from collections.abc import Collection, Sequence
 from pipeline.contracts.community import AccessMethod
 from pipeline.contracts.reference import DeviceFamily, DeviceRecord
 from pipeline.contracts.school import AccessDirection
+from pipeline.rules.plates import fold_plate
 from pipeline.simulate.fleet import VehicleFleet, fleet_vehicle
 from pipeline.simulate.identity import card_number, id_number
 from pipeline.simulate.streams import DenialLimiter, Document, EventStream, GeneratedEvent
@@ -138,10 +139,12 @@ class VehicleAccessStream(_CommunityStream):
         limiter: DenialLimiter,
         fleet: VehicleFleet,
         excluded_plates: Collection[str] = (),
+        watched_plates: Collection[str] = (),
     ) -> None:
         super().__init__(rng, delays, devices, communities, limiter)
         self._fleet = fleet
-        self._excluded = frozenset(excluded_plates)
+        self._excluded = frozenset(excluded_plates) | frozenset(watched_plates)
+        self._look_alike = frozenset(fold_plate(plate) for plate in watched_plates)
 
     def peak_rate(self) -> float:
         return VEHICLES_PER_BARRIER * len(self._devices)
@@ -152,7 +155,7 @@ class VehicleAccessStream(_CommunityStream):
         document, event_ts, late = self._start(index, send_ts)
         k = int(rng.random() * self._fleet.per_community)
         plate = fleet_vehicle(self._fleet.of_community(self._community[index], k)).plate
-        if plate in self._excluded:
+        if plate in self._excluded or (self._look_alike and fold_plate(plate) in self._look_alike):
             return None
         # Residents' cars are registered; the denials are visitors without a pass or a full car park.
         reason = None

@@ -6,7 +6,7 @@ therefore never share a plate, which matters: a random plate seen at two distant
 is exactly what ``plate.cloned`` looks for. Each checkpoint has its own vehicles (commuters, local trucks)
 and each community its residents' cars, in disjoint ranges, so a background plate is only ever read at one
 checkpoint. Scenario plates come from ``outside_plate``: a letter in the last three serial positions, which
-no background plate has.
+no background plate has, even after folding look-alike characters as the watch-list rule does.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from pipeline.contracts.plate_read import PlateColour, VehicleClass
+from pipeline.rules.plates import fold_plate
 from pipeline.simulate.identity import mix64
 from pipeline.simulate.vehicles import DIGITS, PLATE_LETTERS
 
@@ -94,8 +95,14 @@ class VehicleFleet:
 
 
 def outside_plate(rng: random.Random, prefix: str = "蒙K") -> str:
-    """A plate no background vehicle has (a letter among the last three characters): for scenarios."""
-    head = rng.choice(_ALPHABET) + rng.choice(DIGITS)
-    tail = [rng.choice(DIGITS) for _ in range(3)]
-    tail[rng.randrange(3)] = rng.choice(PLATE_LETTERS)
-    return prefix + head + "".join(tail)
+    """A plate no background vehicle has, nor looks like: for scenarios.
+
+    It has a letter among the last three characters, and one that stays a letter when the detection rules
+    fold the characters cameras confuse (B/8, D/0, ...): no background plate folds to the same text."""
+    while True:
+        head = rng.choice(_ALPHABET) + rng.choice(DIGITS)
+        tail = [rng.choice(DIGITS) for _ in range(3)]
+        tail[rng.randrange(3)] = rng.choice(PLATE_LETTERS)
+        plate = prefix + head + "".join(tail)
+        if not fold_plate(plate)[-3:].isdigit():
+            return plate

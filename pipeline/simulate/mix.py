@@ -43,8 +43,3 @@ class MixTable:
             shares[stream.schema] = shares.get(stream.schema, 0.0) + rest * (top - previous) / cumulative[-1]
             previous = top
         return shares
-
-    def natural_rate(self, hour: int, heartbeat_rate: float) -> float:
-        """Events/s the registry sends by itself at ``hour``: what a rate of 'the whole city' would be."""
-        cumulative = self._tables[hour][1]
-        return heartbeat_rate + (cumulative[-1] if cumulative else 0.0)

@@ -22,9 +22,9 @@ import orjson
 from pipeline.contracts.families import EVENT_TYPES
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.simulate.background import build_background
-from pipeline.simulate.cameras import HeartbeatSchedule
+from pipeline.simulate.cameras import HEARTBEAT_PERIOD_S, HeartbeatSchedule
 from pipeline.simulate.malformed import fault_table, malform_event
-from pipeline.simulate.messages import MessageKind, SimulatedMessage, utc_now
+from pipeline.simulate.messages import Clock, MessageKind, SimulatedMessage, utc_now
 from pipeline.simulate.mix import MixTable
 from pipeline.simulate.scenarios.base import GroundTruth
 from pipeline.simulate.scenarios.catalogue import ScenarioPlan
@@ -57,6 +57,7 @@ class CitySimulator:
         rate_per_s: float,
         *,
         start: datetime | None = None,
+        clock: Clock = utc_now,
         families: Collection[DeviceFamily] | None = None,
         malformed_share: Share = 0.0,
         duplicate_share: float = 0.0,
@@ -76,7 +77,7 @@ class CitySimulator:
                 raise ValueError(f"{name} must be in [0, 1), got {value}")
         self.families = frozenset(families if families is not None else DeviceFamily)
         self.plan = plan or ScenarioPlan()
-        self.start = start or utc_now()
+        self.start = start or clock()  # the virtual clock then runs on its own: start + i / rate
         self._start_ts = self.start.timestamp()
         self._rate = rate_per_s
         self._rng = rng = random.Random(f"warmcity-city-simulator:{seed}")
@@ -94,6 +95,7 @@ class CitySimulator:
         if not self.streams and not self._heartbeats.cameras and not self.plan.messages:
             raise ValueError("nothing to simulate: no devices of the selected families")
         self._watched = watched
+        self._cameras = len(background.cameras)
         self._known = frozenset(d.device_id for d in world.devices)
         self._queue: list[tuple[float, int, SimulatedMessage | GeneratedEvent]] = []
         self._sequence = 0
@@ -124,14 +126,14 @@ class CitySimulator:
                     for waiting in self._pending.values():
                         waiting.discard(item.event_id)
                 return item
-            return self._emit(item, slot_ts, heartbeat=False)
+            return self._emit(item, slot_ts, essential=True)  # a follow-up
         heartbeat = self._heartbeats.due(slot_ts)
         if heartbeat is not None:
-            return self._emit(heartbeat, slot_ts, heartbeat=True)
+            return self._emit(heartbeat, slot_ts, essential=True)
         injected = self._watched.due(self._produced, slot_ts)
         if injected is not None:
             return injected
-        return self._emit(self._background(slot_ts), slot_ts, heartbeat=False)
+        return self._emit(self._background(slot_ts), slot_ts, essential=False)
 
     def ground_truth(self) -> list[GroundTruth]:
         """Ground truth whose evidence has all been sent (and, for absence rules, whose time has come)."""
@@ -152,6 +154,12 @@ class CitySimulator:
                 ) - self._start_ts
         return complete, incomplete
 
+    def natural_rate_per_s(self, when: datetime | None = None) -> float:
+        """Events/s the selected devices send by themselves at ``when``'s local hour (default: the start):
+        the rate at which each device sends at its own realistic pace."""
+        hour = local_hour((when or self.start).timestamp())
+        return self._cameras / HEARTBEAT_PERIOD_S + sum(s.rate_at(hour) for s in self.streams)
+
     def _background(self, slot_ts: float) -> GeneratedEvent:
         streams, cumulative = self.mix.table(local_hour(slot_ts))
         if streams:
@@ -165,56 +173,39 @@ class CitySimulator:
                 return event
         raise RuntimeError("none of the selected families' devices can send at this hour")
 
-    def _emit(self, event: GeneratedEvent, slot_ts: float, heartbeat: bool) -> SimulatedMessage:
+    def _emit(self, event: GeneratedEvent, slot_ts: float, essential: bool) -> SimulatedMessage:
+        """The message of ``event``, maybe broken, from an unknown device, or retried later.
+
+        ``essential`` events (heartbeats; a restore after a video loss, a door closing) are what rules
+        count on to see that nothing is wrong: never from an unknown device, and when one is broken the
+        good one follows a second later, so that a fault share never fakes a silence."""
         rng = self._rng
-        family, document = event.family, event.document
+        family, schema, document = event.family, event.schema, event.document
         if event.follow_up is not None:  # sent after the same delay as its cause (a late one: right away)
             delay = 1.0 if event.late else slot_ts - event.event_ts
             self._defer(max(slot_ts, event.follow_up.event_ts + delay), event.follow_up)
         device_id, kind = event.device_id, MessageKind.EVENT
-        if not heartbeat and self._unknown and rng.random() < self._unknown:
+        if not essential and self._unknown and rng.random() < self._unknown:
             device_id = self._unknown_device_id(device_id)
             document["device_id"], kind = device_id, MessageKind.UNKNOWN_DEVICE
         key = device_id.encode()
-        event_id, event_time = str(document["event_id"]), document["event_time"]
+        event_id, event_time, late = str(document["event_id"]), document["event_time"], event.late
+        value = orjson.dumps(document, option=_DUMP)
         share = self._malformed[family]
         if share and rng.random() < share:
-            malformed_kind, value = malform_event(rng, document, _FAULTS[event.schema])
-            if heartbeat:  # the camera's next attempt gets through: a broken message is not a silence
-                good = orjson.dumps(document, option=_DUMP)
-                self._defer(
-                    slot_ts + 1.0,
-                    SimulatedMessage(key, good, kind, None, family, event.schema, event_id, event_time),
-                )
+            if essential:
+                good = SimulatedMessage(key, value, kind, None, family, schema, event_id, event_time, late)
+                self._defer(slot_ts + 1.0, good)
+            broken_kind, broken = malform_event(rng, document, _FAULTS[schema])
             return SimulatedMessage(
-                key,
-                value,
-                MessageKind.MALFORMED,
-                malformed_kind,
-                family,
-                event.schema,
-                event_id,
-                event_time,
-                event.late,
+                key, broken, MessageKind.MALFORMED, broken_kind, family, schema, event_id, event_time, late
             )
-        value = orjson.dumps(document, option=_DUMP)
-        message = SimulatedMessage(
-            key, value, kind, None, family, event.schema, event_id, event_time, event.late
-        )
         if self._duplicate and kind is MessageKind.EVENT and rng.random() < self._duplicate:
             retry = SimulatedMessage(
-                key,
-                value,
-                MessageKind.DUPLICATE,
-                None,
-                family,
-                event.schema,
-                event_id,
-                event_time,
-                event.late,
+                key, value, MessageKind.DUPLICATE, None, family, schema, event_id, event_time, late
             )
             self._defer(slot_ts + rng.uniform(*RETRY_AFTER_S), retry)
-        return message
+        return SimulatedMessage(key, value, kind, None, family, schema, event_id, event_time, late)
 
     def _defer(self, send_ts: float, item: SimulatedMessage | GeneratedEvent) -> None:
         self._sequence += 1

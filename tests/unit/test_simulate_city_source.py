@@ -236,3 +236,57 @@ def test_watched_plates_are_read_at_their_own_checkpoint_every_n_messages() -> N
     assert len({messages[i - 1].key for i in injected}) == 1
     background = [m for m in messages if m.kind is not MessageKind.INJECTED]
     assert not any(b"8A888" in m.value for m in background)
+
+
+def test_the_natural_rate_is_what_the_devices_send_at_their_own_pace() -> None:
+    sim = simulator()
+    cameras = len(WORLD.devices_of(DeviceFamily.CAMERA))
+    day = sim.natural_rate_per_s()
+    night = sim.natural_rate_per_s(START.replace(hour=19))  # 03:00 local
+    assert day > night > cameras / 60
+    checkpoints = len(WORLD.devices_of(DeviceFamily.VEHICLE_CHECKPOINT))
+    assert day > 4 * checkpoints * 0.7  # plate reads at 70% of their peak at 10:00
+
+
+def test_the_start_comes_from_the_clock_when_not_given() -> None:
+    sim = CitySimulator(WORLD, 7, 100.0, clock=lambda: START)
+    assert sim.start == START
+    assert sim.take(100) == simulator(rate=100.0).take(100)
+
+
+def test_scenario_plates_never_look_like_a_background_plate() -> None:
+    import random
+
+    from pipeline.rules.plates import fold_plate
+    from pipeline.simulate.fleet import SERIAL_SPACE, fleet_vehicle, outside_plate
+
+    rng = random.Random(1)
+    folded = {fold_plate(outside_plate(rng)) for _ in range(2000)}
+    background = {fold_plate(fleet_vehicle(n).plate) for n in range(0, SERIAL_SPACE, 7)}
+    assert not folded & background
+
+
+def test_look_alikes_of_a_watched_plate_stay_out_of_the_background() -> None:
+    from pipeline.rules.plates import fold_plate
+
+    watched = "蒙K8B888"  # reads as 蒙KBB888, 蒙K88888, ... to the watch-list rule
+    messages = simulator(rate=20.0, watched_plates=[watched]).take(20_000)
+    plates = [
+        orjson.loads(m.value)["plate"] for m in messages if m.schema in {"plate_read", "vehicle_access"}
+    ]
+    assert len(plates) > 15_000
+    assert fold_plate(watched) not in {fold_plate(p) for p in plates}
+
+
+def test_a_broken_restore_is_followed_by_the_good_one() -> None:
+    camera = WORLD.devices_of(DeviceFamily.CAMERA)[0]
+    cameras = [camera.model_copy(update={"device_id": f"CAM-TS-{n:06d}"}) for n in range(3000)]
+    sim = CitySimulator(SimulationWorld(tuple(cameras)), 7, 2.0, start=START, malformed_share=0.3)
+    messages = sim.take(6000)  # 3,000 s: mostly video losses and their restores
+    losses = [m for m in messages if m.schema == "camera_video_loss"]
+    good = [orjson.loads(m.value) for m in losses if m.kind is MessageKind.EVENT]
+    restored = {(d["device_id"], d["channel"]) for d in good if d["lost"] is False}
+    lost = {(d["device_id"], d["channel"]) for d in good if d["lost"] is True}
+    assert len(lost) > 1000 and sum(m.kind is MessageKind.MALFORMED for m in losses) > 300
+    # Every loss that went through was restored (a broken restore is sent again), bar the last 2 minutes.
+    assert len(lost - restored) <= 0.05 * len(lost)

@@ -40,6 +40,7 @@ def test_sends_every_family_to_its_topic_and_summarises(fake_producers: list[Fak
     code, out, err = run("--count", "3000", "--rate", "100000")
     assert code == 0, err
     assert "test.raw.<family> (7 topics) at broker:9092" in out
+    assert "these devices' own pace at this hour" in out
     assert "sent 3,000 events" in out
     assert "delivered 3,000, failed 0" in out
     topics = Counter(topic for topic, _ in sent(fake_producers))
@@ -78,7 +79,7 @@ def test_shares_reach_the_stream(fake_producers: list[FakeProducer]) -> None:
         "--late-share", "0.1",
     )  # fmt: skip
     assert code == 0, err
-    head = out.splitlines()[1]
+    (head,) = [line for line in out.splitlines() if line.startswith("sent ")]
     malformed = int(head.split("malformed ")[1].split(",")[0])
     duplicates = int(head.split("duplicates ")[1].split(",")[0])
     assert 120 < malformed < 280
