@@ -1,4 +1,4 @@
-"""One batch of raw messages of one family through validate -> pseudonymise -> enrich -> detect.
+"""One batch of raw messages of one family through validate -> pseudonymise -> enrich.
 
 This is the whole per-event logic of a processing agent, as a pure function: the agent only feeds it
 messages and sends what it returns. Nothing here raises on bad data; rejects become dead letters, with
@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline.contracts import (
-    Alert,
     DeviceFamily,
     DeviceRecord,
     EnrichedEvent,
@@ -22,7 +21,6 @@ from pipeline.contracts import (
 from pipeline.contracts.dead_letter import DeadLetter, Origin
 from pipeline.errors import InvalidEvent
 from pipeline.stages.deadletter import dead_letter_for
-from pipeline.stages.detect import detect_watchlisted_plate
 from pipeline.stages.enrich import enrich_event
 from pipeline.stages.privacy import Pseudonymiser
 from pipeline.stages.validate import validate_event
@@ -50,7 +48,6 @@ class IntakeContext:
 @dataclass
 class BatchOutcome:
     enriched: list[EnrichedEvent] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
 
 
@@ -71,7 +68,4 @@ def process_batch(
             )
             continue
         outcome.enriched.append(enriched)
-        alert = detect_watchlisted_plate(enriched, context.plate_watchlist, now)
-        if alert is not None:
-            outcome.alerts.append(alert)
     return outcome

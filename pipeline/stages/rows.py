@@ -26,7 +26,8 @@ DEVICE_EVENT_COLUMNS = (
 
 ALERT_COLUMNS = (
     "alert_id", "rule", "severity", "subject", "device_id", "district", "patrol_area", "grid_cell",
-    "station", "summary", "evidence_event_ids", "first_seen", "last_seen", "raised_at",
+    "station", "summary", "evidence_event_ids", "first_seen", "last_seen", "raised_at", "count", "state",
+    "version", "updated_at", "escalated", "acknowledged_by", "resolved_by", "note",
 )  # fmt: skip
 
 
@@ -106,4 +107,12 @@ def alert_row(alert: Alert) -> tuple[Any, ...]:
         _naive_utc(alert.first_seen),
         _naive_utc(alert.last_seen),
         _naive_utc(alert.raised_at),
+        alert.count,
+        alert.state.value,
+        alert.version,
+        _naive_utc(alert.updated_at or alert.raised_at),
+        int(alert.escalated),
+        alert.acknowledged_by or "",
+        alert.resolved_by or "",
+        alert.note or "",
     )

@@ -2,10 +2,10 @@
 
 Delivery rules (see docs/architecture.md): an agent takes a batch with ``take_events``; the batch's
 messages are acknowledged only when the agent asks for the next batch, i.e. after every output of the
-batch was delivered to Kafka (processing agent) or accepted by ClickHouse (sink agents). When a batch
-cannot be finished (the worker stops while ClickHouse is away, or a bug raises), its acknowledgements are
-withheld, so the offsets do not move and the batch is read again after a restart. Bad data never raises:
-it is dead-lettered by the stages.
+batch was delivered to Kafka (intake and detection agents) or accepted by ClickHouse (sink agents). When a
+batch cannot be finished (the worker stops while ClickHouse is away, or a bug raises), its
+acknowledgements are withheld, so the offsets do not move and the batch is read again after a restart.
+Bad data never raises: it is dead-lettered by the stages. The detection agents live in ``detection_agents``.
 """
 
 from __future__ import annotations
@@ -20,17 +20,11 @@ from typing import Any
 
 import faust
 
-from pipeline.contracts import DeviceFamily, DeviceRecord, EnrichedEvent, PersonWatchEntry, PlateWatchEntry
+from pipeline.alerting.book import BookPolicy
+from pipeline.contracts import DeviceFamily, EnrichedEvent
 from pipeline.contracts.alert import Alert
-from pipeline.metrics import (
-    ALERTS_RAISED,
-    DEAD_LETTERED,
-    EVENT_LAG_SECONDS,
-    EVENTS_IN,
-    EVENTS_OUT,
-    STAGE_SECONDS,
-)
-from pipeline.reference_feed import ReferenceFeed, wait_all_ready
+from pipeline.metrics import DEAD_LETTERED, EVENT_LAG_SECONDS, EVENTS_IN, EVENTS_OUT, STAGE_SECONDS
+from pipeline.rules.catalogue import detection_rules, event_rules
 from pipeline.settings import Settings
 from pipeline.sink.clickhouse import TableWriter
 from pipeline.sink.policy import FlushPolicy, RetryPolicy
@@ -46,6 +40,8 @@ from pipeline.stages.rows import (
 )
 from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
+from pipeline.worker.detection import DetectionEngine
+from pipeline.worker.references import ReferenceFeeds
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +64,11 @@ def raw_messages(events: Sequence[Any]) -> list[RawMessage]:
     ]
 
 
+async def delivered(deliveries: list[Awaitable[Any]]) -> None:
+    """Wait until Kafka acknowledged every send of a batch: only then may the batch be acknowledged."""
+    await asyncio.gather(*deliveries)
+
+
 class PipelineWorker:
     """Builds the Faust app with its agents, reference feeds and ClickHouse writers from settings."""
 
@@ -81,31 +82,23 @@ class PipelineWorker:
             store="memory://",
             datadir=str(settings.pipeline.data_dir),
             web_enabled=False,
-            topic_allow_declare=False,  # the project creates every topic itself (warmcity topics create)
+            topic_allow_declare=False,  # the project creates every topic itself, changelogs included
             topic_disable_leader=True,
             consumer_auto_offset_reset="earliest",
             producer_acks=-1,
             stream_buffer_maxsize=max(4096, settings.pipeline.sink_batch_rows * 2),
             broker_max_poll_records=max(500, settings.pipeline.process_batch),
         )
-        self.devices: ReferenceFeed[DeviceRecord] = ReferenceFeed(
-            bootstrap, self.topics.ref_devices, DeviceRecord.model_validate_json, "devices"
-        )
-        self.plate_watchlist: ReferenceFeed[PlateWatchEntry] = ReferenceFeed(
-            bootstrap, self.topics.ref_plate_watchlist, PlateWatchEntry.model_validate_json, "plate_watchlist"
-        )
-        self.person_watchlist: ReferenceFeed[PersonWatchEntry] = ReferenceFeed(
-            bootstrap,
-            self.topics.reference("watchlist.persons"),
-            PersonWatchEntry.model_validate_json,
-            "person_watchlist",
-        )
+        self.references = ReferenceFeeds(bootstrap, self.topics)
+        refs = self.references.references
         self.context = IntakeContext(
             pseudonymiser=Pseudonymiser(settings.privacy.key_bytes()),
-            devices=self.devices.view,
-            plate_watchlist=self.plate_watchlist.view,
-            person_watchlist=self.person_watchlist.view,
+            devices=refs.devices,
+            plate_watchlist=refs.plate_watchlist,
+            person_watchlist=refs.person_watchlist,
         )
+        self.engine = DetectionEngine(event_rules(), detection_rules(), refs)
+        self.book_policy = BookPolicy()
         self._stopping = threading.Event()
         retry = RetryPolicy(max_wait_s=settings.pipeline.sink_retry_max_backoff_s)
         connect: Callable[[], Any] = lambda: clickhouse_client(settings.clickhouse)  # noqa: E731
@@ -116,85 +109,71 @@ class PipelineWorker:
             connect, "device_events", DEVICE_EVENT_COLUMNS, retry, self._stopping
         )
         self.alerts_writer = TableWriter(connect, "alerts", ALERT_COLUMNS, retry, self._stopping)
-        self._ready: asyncio.Future[None] | None = None
-        self._wire()
+        self.processing = FlushPolicy.for_processing(settings.pipeline)
+        self.sinking = FlushPolicy.for_sink(settings.pipeline)
+        self.alerts = self.topic(self.topics.alerts)
+        self.detect = self.topic(self.topics.detect)
+        self.detections = self.topic(self.topics.detections)
+        self._wire_intake()
+        self._wire_sinks()
+        from pipeline.worker.detection_agents import wire_detection
 
-    def _topic(self, *names: str) -> Any:
+        wire_detection(self)
+
+    def topic(self, *names: str) -> Any:
         return self.app.topic(*names, key_serializer="raw", value_serializer="raw")
 
-    def _wire(self) -> None:
-        app = self.app
-        alerts, dead_letter = self._topic(self.topics.alerts), self._topic(self.topics.dead_letter)
-        processing = FlushPolicy.for_processing(self.settings.pipeline)
-        sinking = FlushPolicy.for_sink(self.settings.pipeline)
+    async def reference_ready(self) -> None:
+        await self.references.ready(self.settings.pipeline.reference_ready_timeout_s)
 
+    def _wire_intake(self) -> None:
+        dead_letter = self.topic(self.topics.dead_letter)
         for family in DeviceFamily:
-            raw, enriched = self._topic(self.topics.raw(family)), self._topic(self.topics.enriched(family))
+            raw, enriched = self.topic(self.topics.raw(family)), self.topic(self.topics.enriched(family))
 
-            async def process(stream: Any, family: DeviceFamily = family, enriched: Any = enriched) -> None:
+            async def intake(stream: Any, family: DeviceFamily = family, enriched: Any = enriched) -> None:
                 await self.reference_ready()
-                async for events in stream.take_events(processing.max_rows, within=processing.max_wait_s):
+                log.info("reference data loaded: %s", self.references.summary())
+                async for events in stream.take_events(
+                    self.processing.max_rows, within=self.processing.max_wait_s
+                ):
                     try:
-                        await self._process(events, family, enriched, alerts, dead_letter)
+                        await self._intake(events, family, enriched, dead_letter)
                     except BaseException:
                         withhold_acks(events)
                         raise
 
-            app.agent(raw, name=f"process-{family.value}")(process)
+            self.app.agent(raw, name=f"intake-{family.value}")(intake)
 
-        plate_reads = self._topic(self.topics.enriched(DeviceFamily.VEHICLE_CHECKPOINT))
+    def _wire_sinks(self) -> None:
+        plate_reads = self.topic(self.topics.enriched(DeviceFamily.VEHICLE_CHECKPOINT))
         others = [self.topics.enriched(f) for f in DeviceFamily if f is not DeviceFamily.VEHICLE_CHECKPOINT]
+        sinks: list[tuple[str, Any, TableWriter, Callable[[bytes], tuple[Any, ...]]]] = [
+            ("sink-plate-reads", plate_reads, self.plate_reads_writer,
+             lambda v: plate_read_row(EnrichedEvent.model_validate_json(v))),
+            ("sink-device-events", self.topic(*others), self.device_events_writer,
+             lambda v: device_event_row(EnrichedEvent.model_validate_json(v))),
+            ("sink-alerts", self.alerts, self.alerts_writer,
+             lambda v: alert_row(Alert.model_validate_json(v))),
+        ]  # fmt: skip
+        for name, topic, writer, to_row in sinks:
 
-        @app.agent(plate_reads, name="sink-plate-reads")
-        async def sink_plate_reads(stream: Any) -> None:
-            async for events in stream.take_events(sinking.max_rows, within=sinking.max_wait_s):
-                rows = [plate_read_row(EnrichedEvent.model_validate_json(e.message.value)) for e in events]
-                await self._insert(self.plate_reads_writer, rows, events)
+            async def sink(stream: Any, writer: TableWriter = writer, to_row: Any = to_row) -> None:
+                async for events in stream.take_events(self.sinking.max_rows, within=self.sinking.max_wait_s):
+                    await self._insert(writer, [to_row(e.message.value) for e in events], events)
 
-        @app.agent(self._topic(*others), name="sink-device-events")
-        async def sink_device_events(stream: Any) -> None:
-            async for events in stream.take_events(sinking.max_rows, within=sinking.max_wait_s):
-                rows = [device_event_row(EnrichedEvent.model_validate_json(e.message.value)) for e in events]
-                await self._insert(self.device_events_writer, rows, events)
+            self.app.agent(topic, name=name)(sink)
 
-        @app.agent(alerts, name="sink-alerts")
-        async def sink_alerts(stream: Any) -> None:
-            async for events in stream.take_events(sinking.max_rows, within=sinking.max_wait_s):
-                rows = [alert_row(Alert.model_validate_json(e.message.value)) for e in events]
-                await self._insert(self.alerts_writer, rows, events)
-
-        @app.on_before_shutdown.connect
+        @self.app.on_before_shutdown.connect
         def _stop_writers(app: Any, /, *args: Any, **kwargs: Any) -> None:
             self._stopping.set()
 
-    async def reference_ready(self) -> None:
-        """Load the reference topics once, before the first batch, so the first events are enriched too."""
-        if self._ready is None:
-            self._ready = asyncio.get_running_loop().create_future()
-            try:
-                feeds: list[ReferenceFeed[Any]] = [self.devices, self.plate_watchlist, self.person_watchlist]
-                for feed in feeds:
-                    feed.start()
-                timeout = self.settings.pipeline.reference_ready_timeout_s
-                await asyncio.to_thread(wait_all_ready, feeds, timeout)
-                log.info(
-                    "reference data loaded: %d devices, %d watched plates, %d watched persons",
-                    len(self.devices.view),
-                    len(self.plate_watchlist.view),
-                    len(self.person_watchlist.view),
-                )
-                self._ready.set_result(None)
-            except BaseException as exc:
-                self._ready.set_exception(exc)
-                raise
-        await self._ready
-
-    async def _process(
-        self, events: Sequence[Any], family: DeviceFamily, enriched: Any, alerts: Any, dead_letter: Any
+    async def _intake(
+        self, events: Sequence[Any], family: DeviceFamily, enriched: Any, dead_letter: Any
     ) -> None:
         started = time.perf_counter()
         now = datetime.now(UTC)
-        EVENTS_IN.labels("process", family.value).inc(len(events))
+        EVENTS_IN.labels("intake", family.value).inc(len(events))
         outcome = process_batch(raw_messages(events), family, self.context, now)
         deliveries: list[Awaitable[Any]] = []
         lag = EVENT_LAG_SECONDS.labels(family.value)
@@ -204,19 +183,31 @@ class PipelineWorker:
                 await enriched.send(key=key, value=item.model_dump_json(by_alias=True).encode())
             )
             lag.observe((now - item.event.event_time).total_seconds())
-        for alert in outcome.alerts:
-            deliveries.append(
-                await alerts.send(key=alert.subject.encode(), value=alert.model_dump_json().encode())
-            )
-            ALERTS_RAISED.labels(alert.rule, alert.severity.value).inc()
+            routed = self.engine.route_event(item)
+            deliveries.extend(await self.send_routed(routed.inputs, routed.detections))
         for letter in outcome.dead_letters:
             letter_key = letter.key.encode() if letter.key is not None else None
             deliveries.append(await dead_letter.send(key=letter_key, value=letter.model_dump_json().encode()))
             DEAD_LETTERED.labels(family.value, letter.reason.value).inc()
-        # The batch is acknowledged only when the agent asks for the next one: wait for every delivery first.
-        await asyncio.gather(*deliveries)
-        EVENTS_OUT.labels("process", family.value).inc(len(outcome.enriched))
-        STAGE_SECONDS.labels("process").observe(time.perf_counter() - started)
+        await delivered(deliveries)
+        EVENTS_OUT.labels("intake", family.value).inc(len(outcome.enriched))
+        STAGE_SECONDS.labels("intake").observe(time.perf_counter() - started)
+
+    async def send_routed(self, inputs: Sequence[Any], detections: Sequence[Any]) -> list[Awaitable[Any]]:
+        """Send rule inputs to the detect topic and detections to the detections topic."""
+        from pipeline.worker.detection import book_key
+
+        sent: list[Awaitable[Any]] = []
+        for rule_input in inputs:
+            value = rule_input.model_dump_json(by_alias=True).encode()
+            sent.append(await self.detect.send(key=rule_input.table_key.encode(), value=value))
+        for detection in detections:
+            sent.append(
+                await self.detections.send(
+                    key=book_key(detection), value=detection.model_dump_json().encode()
+                )
+            )
+        return sent
 
     async def _insert(self, writer: TableWriter, rows: list[tuple[Any, ...]], events: Sequence[Any]) -> None:
         started = time.perf_counter()

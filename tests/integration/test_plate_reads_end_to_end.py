@@ -9,6 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from pipeline.alerting.book import alert_key
 from pipeline.contracts import Alert, Severity
 from pipeline.contracts.dead_letter import DeadLetter
 from pipeline.errors import RejectReason
@@ -66,7 +67,8 @@ def test_reads_are_enriched_alerted_dead_lettered_and_stored_once(
         assert len(alerts) == 1, f"expected one alert, got {len(alerts)}; see {log_path}"
         key, value = alerts[0]
         alert = Alert.model_validate_json(value)
-        assert key == WATCHED.encode()
+        assert key == alert_key("watchlist.plate", WATCHED).encode()
+        assert alert.alert_id == f"al-{key.decode()}-1"
         assert (alert.rule, alert.subject, alert.device_id) == ("watchlist.plate", WATCHED, "KK-DS-0001")
         assert alert.severity is Severity.CRITICAL  # priority 2 is high; crossing the city ring raises it
         assert alert.evidence_event_ids == ("ev-it-watched",)

@@ -72,4 +72,4 @@ def test_line_shows_time_severity_rule_device_place_and_match() -> None:
     ],
 )
 def test_state_changes_are_shown(changes: dict[str, object], status: str) -> None:
-    assert render_alert(alert(**changes), ZoneInfo("UTC")).endswith(f"[{status}]")
+    assert render_alert(alert(Severity.HIGH, "Dongsheng", **changes), ZoneInfo("UTC")).endswith(f"[{status}]")

@@ -9,6 +9,7 @@ from pipeline.errors import RejectReason
 from pipeline.stages.intake import BatchOutcome, IntakeContext, RawMessage, process_batch
 from pipeline.stages.rows import ALERT_COLUMNS, PLATE_READ_COLUMNS, alert_row, plate_read_row
 from tests.unit.factories import EVENT_TIME, PSEUDONYMISER, device, plate_read_bytes, watch_entry
+from tests.unit.test_alerts_view import alert as alert_fixture
 
 NOW = EVENT_TIME + timedelta(seconds=2)
 
@@ -38,7 +39,7 @@ def test_batch_routes_each_message_and_keeps_good_ones_around_bad_ones() -> None
     outcome = process_plate_batch(batch, {"KK-DS-0001": device()}, {"蒙K12345": watch_entry()}, NOW)
 
     assert [e.event.event_id for e in outcome.enriched] == ["ev-00000010", "ev-00000012", "ev-00000014"]
-    assert [a.evidence_event_ids for a in outcome.alerts] == [("ev-00000012",)]
+    assert [e.watchlisted for e in outcome.enriched] == [False, True, False]
     assert [(d.reason, d.origin.offset) for d in outcome.dead_letters] == [
         (RejectReason.NOT_JSON, 11),
         (RejectReason.UNKNOWN_DEVICE, 13),
@@ -63,7 +64,10 @@ def test_rows_follow_the_column_lists() -> None:
     assert row["district"] == "Dongsheng"
     assert row["ring"] == "core"
     assert row["watchlisted"] == 1
-    alert = dict(zip(ALERT_COLUMNS, alert_row(outcome.alerts[0]), strict=True))
-    assert alert["evidence_event_ids"] == ["ev-00000001"]
-    assert alert["severity"] == "critical"
-    assert alert["raised_at"] == NOW.replace(tzinfo=None, microsecond=0)
+
+
+def test_alert_rows_follow_the_column_list() -> None:
+    alert = dict(zip(ALERT_COLUMNS, alert_row(alert_fixture(count=3, version=4)), strict=True))
+    assert alert["evidence_event_ids"] == ["ev-1"]
+    assert (alert["severity"], alert["state"], alert["count"], alert["version"]) == ("high", "open", 3, 4)
+    assert alert["raised_at"] == (EVENT_TIME + timedelta(seconds=1)).replace(tzinfo=None, microsecond=0)

@@ -1,0 +1,153 @@
+"""How the worker runs the detection rules: routing inputs to rule state, applying rules, and ticking.
+
+No Faust here either: the agents in ``app.py`` move messages; this module decides what goes where.
+- ``route``: for one input (an enriched event, or a detection for rules that consume detections), the
+  detections of stateless rules at once, and for stateful rules the ``RuleInput`` messages to send to the
+  detect topic, keyed ``<rule>|<rule key>`` so the worker owning that partition owns the key's state.
+- ``apply``: one ``RuleInput`` against its key's stored state; returns the new stored state and detections.
+- ``tick``: time acting on one stored state (a heartbeat that never came), driven by stream time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.alerting.book import alert_key
+from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.rules.base import Detection, DetectionRule, EventRule, dump_state, load_state
+from pipeline.rules.references import References
+
+
+class RuleInput(BaseModel):
+    """A message of the detect topic: one input for one rule and key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: str
+    key: str
+    enriched: EnrichedEvent | None = None
+    detection: Detection | None = None
+    tick: bool = False  # let time act on the key's state (sent by the worker's timer for due keys)
+
+    @property
+    def table_key(self) -> str:
+        return table_key(self.rule, self.key)
+
+
+def table_key(rule: str, key: str) -> str:
+    return f"{rule}|{key}"
+
+
+@dataclass
+class Routed:
+    """What one input leads to right away: detections to book, rule inputs to repartition."""
+
+    detections: list[Detection] = field(default_factory=list)
+    inputs: list[RuleInput] = field(default_factory=list)
+
+
+@dataclass
+class StreamClock:
+    """The latest event time this worker has seen: what 'now' means for time-driven rules, so that replayed
+    or simulated history is judged by its own clock, not by the wall clock."""
+
+    now: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=UTC))
+
+    def saw(self, moment: datetime) -> None:
+        self.now = max(self.now, moment)
+
+
+class DetectionEngine:
+    def __init__(
+        self,
+        event_rules: Mapping[str, EventRule],
+        detection_rules: Mapping[str, DetectionRule],
+        refs: References,
+    ) -> None:
+        self.event_rules = event_rules
+        self.detection_rules = detection_rules
+        self.refs = refs
+        self.clock = StreamClock()
+
+    def route_event(self, enriched: EnrichedEvent) -> Routed:
+        self.clock.saw(enriched.event.event_time)
+        routed = Routed()
+        for rule in self.event_rules.values():
+            self._route(rule, enriched, routed, as_event=True)
+        self.route_detections(list(routed.detections), routed)
+        return routed
+
+    def route_detections(self, detections: list[Detection], routed: Routed) -> None:
+        """Feed detections to the rules that consume detections (corroboration), into ``routed``."""
+        for detection in detections:
+            for rule in self.detection_rules.values():
+                self._route(rule, detection, routed, as_event=False)
+
+    def _route(self, rule: Any, item: Any, routed: Routed, as_event: bool) -> None:
+        key = rule.key(item)
+        if key is None:
+            return
+        if rule.stateful:
+            payload = {"enriched": item} if as_event else {"detection": item}
+            routed.inputs.append(RuleInput(rule=rule.name, key=key, **payload))
+        else:
+            _, found = rule.apply(None, item, self.refs)
+            routed.detections.extend(found)
+
+    def apply(self, message: RuleInput, stored: bytes | None) -> tuple[bytes | None, list[Detection]]:
+        """The new stored state (None: delete the key) and the detections."""
+        if message.tick:
+            ticked = self.tick(message.table_key, stored) if stored else None
+            return (stored, []) if ticked is None else ticked
+        rule: Any = self.event_rules.get(message.rule) or self.detection_rules.get(message.rule)
+        if rule is None:
+            return stored, []  # a rule removed since the message was routed: nothing to do
+        item = message.enriched if message.enriched is not None else message.detection
+        if message.enriched is not None:
+            self.clock.saw(message.enriched.event.event_time)
+        state = load_state(rule, orjson.loads(stored)) if stored else None
+        new_state, detections = rule.apply(state, item, self.refs)
+        return _stored(new_state), list(detections)
+
+    def is_due(self, table_key_: str, stored: bytes) -> bool:
+        """Whether time would act on this stored state now (read only: the timer asks, the agent ticks)."""
+        rule_name, _, _ = table_key_.partition("|")
+        rule: Any = self.event_rules.get(rule_name) or self.detection_rules.get(rule_name)
+        if rule is None or rule.tick_every is None:
+            return False
+        state = load_state(rule, orjson.loads(stored))
+        due = rule.due(state) if state is not None else None
+        return due is not None and due <= self.clock.now
+
+    def tick(self, table_key_: str, stored: bytes) -> tuple[bytes | None, list[Detection]] | None:
+        """Let time act on one stored state; None when nothing is due (the state stays as it is)."""
+        if not self.is_due(table_key_, stored):
+            return None
+        rule_name, _, key = table_key_.partition("|")
+        rule: Any = self.event_rules.get(rule_name) or self.detection_rules.get(rule_name)
+        state = load_state(rule, orjson.loads(stored))
+        new_state, detections = rule.tick(state, key, self.clock.now, self.refs)
+        return _stored(new_state), list(detections)
+
+    @property
+    def tick_interval_s(self) -> float | None:
+        """How often the worker should tick: the most frequent of the rules' wishes."""
+        rules: list[Any] = [*self.event_rules.values(), *self.detection_rules.values()]
+        every = [r.tick_every for r in rules if r.tick_every is not None]
+        return min(every).total_seconds() if every else None
+
+
+def _stored(state: BaseModel | None) -> bytes | None:
+    dumped = dump_state(state)
+    return None if dumped is None else orjson.dumps(dumped)
+
+
+def book_key(detection: Detection) -> bytes:
+    """The partition key of a detection on the detections topic: its alert key."""
+    return alert_key(detection.rule, detection.subject).encode()

@@ -1,0 +1,163 @@
+"""The detection agents: rule state per rule key, and the alert book per rule and subject.
+
+- ``detect``: reads the detect topic (keyed ``<rule>|<key>``), applies the rule to the key's state kept in
+  the ``rule_state`` table, sends detections on to the detections topic.
+- ``alert-book``: reads detections and operators' actions (both keyed by alert key, co-partitioned),
+  keeps one ``AlertBookEntry`` per key in the ``alert_book`` table and publishes alert snapshots.
+- two timers: rules' ticks (heartbeats that never came, windows that closed) and alert escalation.
+
+Faust writes a table change to the changelog partition of the *current event*; in a ``take_events``
+batch that would be the batch's last event, so each event is made current before its key is touched
+(``as_current``). Tables change only inside agents: the timers only find what is due and send a tick
+message on the key's own topic, so that the change happens in the agent that owns the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Awaitable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from faust.streams import _current_event
+
+from pipeline.alerting.book import AlertBookEntry, on_action, on_detection, on_tick
+from pipeline.contracts.alert import Alert, AlertAction
+from pipeline.metrics import ALERTS_RAISED
+from pipeline.rules.base import Detection
+from pipeline.worker.detection import Routed, RuleInput
+
+if TYPE_CHECKING:
+    from pipeline.worker.app import PipelineWorker
+
+log = logging.getLogger(__name__)
+
+TICK_FLOOR_S = 1.0
+ESCALATION_CHECK_S = 5.0
+BOOK_TICK = b'{"tick":true}'  # on the detections topic: 'check this key for escalation'
+
+
+def as_current(event: Any) -> None:
+    """Make ``event`` Faust's current event, so a table change goes to that event's changelog partition.
+
+    Faust offers no public way to do this inside a batch; its streams set this very context variable for
+    every event they yield one at a time."""
+    _current_event.set(weakref.ref(event))
+
+
+class DetectionAgents:
+    def __init__(self, worker: PipelineWorker) -> None:
+        self.worker = worker
+        options: dict[str, Any] = {
+            "partitions": worker.settings.kafka.partitions,
+            "key_type": bytes,  # bytes in and out: Faust's codecs pass them through unchanged
+            "value_type": bytes,
+        }
+        self.rule_state = worker.app.Table("rule_state", default=None, **options)
+        self.alert_book = worker.app.Table("alert_book", default=None, **options)
+        topics = worker.topics
+        worker.app.agent(worker.detect, name="detect")(self.detect)
+        book_inputs = worker.topic(topics.detections, topics.alert_actions)
+        worker.app.agent(book_inputs, name="alert-book")(self.book)
+        interval = max(TICK_FLOOR_S, worker.engine.tick_interval_s or 30.0)
+        worker.app.timer(interval)(self.tick_rules)
+        worker.app.timer(ESCALATION_CHECK_S)(self.escalate)
+
+    async def detect(self, stream: Any) -> None:
+        from pipeline.worker.app import delivered, withhold_acks
+
+        worker, batch = self.worker, self.worker.processing
+        await worker.reference_ready()
+        async for events in stream.take_events(batch.max_rows, within=batch.max_wait_s):
+            try:
+                routed = Routed()
+                for event in events:
+                    as_current(event)
+                    message = RuleInput.model_validate_json(event.message.value)
+                    key = message.table_key.encode()
+                    stored, found = worker.engine.apply(message, self.rule_state.get(key))
+                    _store(self.rule_state, key, stored)
+                    routed.detections.extend(found)
+                    worker.engine.route_detections(found, routed)
+                await delivered(await worker.send_routed(routed.inputs, routed.detections))
+            except BaseException:
+                withhold_acks(events)
+                raise
+
+    async def book(self, stream: Any) -> None:
+        from pipeline.worker.app import delivered, withhold_acks
+
+        batch, actions_topic = self.worker.processing, self.worker.topics.alert_actions
+        async for events in stream.take_events(batch.max_rows, within=batch.max_wait_s):
+            try:
+                sent: list[Awaitable[Any]] = []
+                now = datetime.now(UTC)
+                for event in events:
+                    as_current(event)
+                    key = event.message.key
+                    entry = _entry(self.alert_book.get(key))
+                    if event.message.value == BOOK_TICK:
+                        entry, alert = on_tick(entry, now, self.worker.book_policy)
+                    elif event.message.topic == actions_topic:
+                        action = AlertAction.model_validate_json(event.message.value)
+                        entry, alert, refused = on_action(entry, action, now)
+                        if refused:
+                            log.warning("alert action %s refused: %s", action.action_id, refused)
+                    else:
+                        detection = Detection.model_validate_json(event.message.value)
+                        entry, alert = on_detection(entry, detection, now, self.worker.book_policy)
+                    self.alert_book[key] = entry.model_dump_json().encode()
+                    if alert is not None:
+                        await self._publish(alert, sent)
+                await delivered(sent)
+            except BaseException:
+                withhold_acks(events)
+                raise
+
+    async def tick_rules(self) -> None:
+        """Send a tick for every key of this worker's rule state that time would act on."""
+        from pipeline.worker.app import delivered
+
+        due = [
+            RuleInput(rule=key.decode().partition("|")[0], key=key.decode().partition("|")[2], tick=True)
+            for key, stored in list(self.rule_state.items())
+            if stored is not None and self.worker.engine.is_due(key.decode(), stored)
+        ]
+        if due:
+            await delivered(await self.worker.send_routed(due, []))
+
+    async def escalate(self) -> None:
+        """Send an escalation check for every alert of this worker that would escalate now."""
+        from pipeline.worker.app import delivered
+
+        now, sent = datetime.now(UTC), []
+        for key, stored in list(self.alert_book.items()):
+            if on_tick(_entry(stored), now, self.worker.book_policy)[1] is not None:
+                sent.append(await self.worker.detections.send(key=key, value=BOOK_TICK))
+        await delivered(sent)
+
+    async def _publish(self, alert: Alert, sent: list[Awaitable[Any]]) -> None:
+        key = alert.alert_id.split("-")[1].encode()  # the alert key: all versions of an alert in order
+        sent.append(await self.worker.alerts.send(key=key, value=alert.model_dump_json().encode()))
+        if alert.version == 1:
+            ALERTS_RAISED.labels(alert.rule, alert.severity.value).inc()
+
+
+def wire_detection(worker: PipelineWorker) -> DetectionAgents:
+    return DetectionAgents(worker)
+
+
+def _entry(stored: bytes | None) -> AlertBookEntry:
+    return AlertBookEntry.model_validate_json(stored) if stored else AlertBookEntry()
+
+
+def _store(table: Any, key: bytes, stored: bytes | None) -> None:
+    if stored is None:
+        if key in table:
+            del table[key]
+    else:
+        table[key] = stored
+
+
+__all__: Sequence[str] = ("DetectionAgents", "wire_detection")
