@@ -24,9 +24,9 @@ from pipeline.simulate import (
     utc_now,
     write_ground_truth,
 )
-from pipeline.simulate.references import publish_plan_references
 from pipeline.simulate.report import ProgressRates, describe_run, describe_scenarios
 from pipeline.simulate.scenarios import ALL, SCENARIOS, ScenarioError, plan_scenarios, resolve
+from pipeline.simulate.scenarios.publication import publish_plan_references
 from pipeline.stages.privacy import Pseudonymiser
 from pipeline.topics import Topics
 

@@ -8,12 +8,18 @@ publisher talks to Kafka. ``measure_generation`` is the benchmark of the generat
 
 from pipeline.simulate.bench import GenerationBenchmark, measure_generation
 from pipeline.simulate.generator import PlateReadGenerator
-from pipeline.simulate.ground_truth import default_ground_truth_path, write_ground_truth
 from pipeline.simulate.malformed import MalformedKind
-from pipeline.simulate.messages import MessageKind, SimulatedMessage, utc_now
+from pipeline.simulate.messages import (
+    FamilyTally,
+    MessageKind,
+    SimulatedMessage,
+    SimulationProgress,
+    SimulationSummary,
+    utc_now,
+)
 from pipeline.simulate.publisher import SimulationError, run_simulation
+from pipeline.simulate.scenarios.publication import default_ground_truth_path, write_ground_truth
 from pipeline.simulate.source import CitySimulator
-from pipeline.simulate.tally import FamilyTally, SimulationProgress, SimulationSummary
 from pipeline.simulate.world import SimulationWorld
 
 __all__ = [

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.contracts.reference import DeviceFamily
-from pipeline.simulate.messages import SimulatedMessage
-from pipeline.simulate.tally import FamilyTally, in_family_order
+from pipeline.simulate.messages import FamilyTally, SimulatedMessage, in_family_order
 
 CHECK_CLOCK_EVERY = 1024  # reading the clock per message would itself show in the figure
 

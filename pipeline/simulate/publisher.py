@@ -16,8 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.reference_publish import PublishError, producer_config, require_topic
-from pipeline.simulate.messages import MessageKind, SimulatedMessage
-from pipeline.simulate.tally import FamilyTally, SimulationProgress, SimulationSummary, in_family_order
+from pipeline.simulate.messages import (
+    FamilyTally,
+    MessageKind,
+    SimulatedMessage,
+    SimulationProgress,
+    SimulationSummary,
+    in_family_order,
+)
 
 if TYPE_CHECKING:
     from confluent_kafka import KafkaError, Message, Producer

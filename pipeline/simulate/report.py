@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.simulate.bench import GenerationBenchmark
-from pipeline.simulate.tally import FamilyTally, SimulationProgress, SimulationSummary
+from pipeline.simulate.messages import FamilyTally, SimulationProgress, SimulationSummary
 
 SHORT = {
     DeviceFamily.VEHICLE_CHECKPOINT: "plates",

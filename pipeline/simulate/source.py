@@ -3,7 +3,7 @@
 Each message has a slot on the virtual send clock (``start + i / rate``, the publisher's schedule). A slot
 goes, in this order, to: a message whose time has come (a scenario's, a retry, a door closing after it
 opened); a camera heartbeat that is due; an injected read of a ``watched_plates`` plate; otherwise to a
-background stream drawn by its natural rate at the slot's local hour (``mix``). Then the event may be
+background stream drawn by its natural rate at the slot's local hour (``MixTable``). Then the event may be
 broken (``malformed_share`` per family), sent from an unregistered device, or scheduled again as a retry
 (``duplicate_share``). Scenario messages are never broken, late or retried.
 """
@@ -21,11 +21,10 @@ import orjson
 
 from pipeline.contracts.families import EVENT_TYPES
 from pipeline.contracts.reference import DeviceFamily
-from pipeline.simulate.background import build_background
+from pipeline.simulate.background import MixTable, build_background
 from pipeline.simulate.cameras import HEARTBEAT_PERIOD_S, HeartbeatSchedule
 from pipeline.simulate.malformed import fault_table, malform_event
 from pipeline.simulate.messages import Clock, MessageKind, SimulatedMessage, utc_now
-from pipeline.simulate.mix import MixTable
 from pipeline.simulate.scenarios.base import GroundTruth
 from pipeline.simulate.scenarios.catalogue import ScenarioPlan
 from pipeline.simulate.streams import GeneratedEvent

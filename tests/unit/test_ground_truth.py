@@ -12,8 +12,8 @@ import pytest
 from pipeline.city import build_city
 from pipeline.contracts.alert import Severity
 from pipeline.simulate import SimulationWorld, default_ground_truth_path, write_ground_truth
-from pipeline.simulate.ground_truth import RAW_ID_NUMBER
 from pipeline.simulate.scenarios import GroundTruth, plan_scenarios, resolve
+from pipeline.simulate.scenarios.publication import RAW_ID_NUMBER
 from pipeline.stages.privacy import Pseudonymiser
 
 WORLD = SimulationWorld.from_city(build_city("small", 7))

@@ -12,8 +12,8 @@ from functools import cache
 from pipeline.city import build_city
 from pipeline.contracts.families import FAMILIES
 from pipeline.simulate import CitySimulator, MessageKind, SimulatedMessage, SimulationWorld
-from pipeline.simulate.ground_truth import RAW_ID_NUMBER
 from pipeline.simulate.scenarios import ScenarioPlan, plan_scenarios, resolve
+from pipeline.simulate.scenarios.publication import RAW_ID_NUMBER
 from pipeline.stages.intake import BatchOutcome, IntakeContext, RawMessage, process_batch
 from pipeline.stages.privacy import Pseudonymiser
 
