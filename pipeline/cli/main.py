@@ -6,8 +6,10 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.alerts_cmd import alerts
+from pipeline.cli.bench_cmd import bench
 from pipeline.cli.config_cmd import config
 from pipeline.cli.demo_cmd import demo
+from pipeline.cli.evaluate_cmd import evaluate
 from pipeline.cli.reference_cmd import registry, watchlist
 from pipeline.cli.schemas_cmd import schemas
 from pipeline.cli.simulate_cmd import simulate
@@ -26,7 +28,21 @@ def cli() -> None:
     """
 
 
-for command in (demo, stack, topics, migrate, registry, watchlist, simulate, worker, alerts, schemas, config):
+for command in (
+    demo,
+    stack,
+    topics,
+    migrate,
+    registry,
+    watchlist,
+    simulate,
+    worker,
+    alerts,
+    schemas,
+    config,
+    bench,
+    evaluate,
+):
     cli.add_command(command)
 
 

@@ -47,8 +47,12 @@ class IntakeContext:
 
 @dataclass
 class BatchOutcome:
-    enriched: list[EnrichedEvent] = field(default_factory=list)
+    accepted: list[tuple[RawMessage, EnrichedEvent]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+
+    @property
+    def enriched(self) -> list[EnrichedEvent]:
+        return [enriched for _, enriched in self.accepted]
 
 
 def process_batch(
@@ -67,5 +71,5 @@ def process_batch(
                 dead_letter_for(error, origin, message.key, message.value, now, family, context.pseudonymiser)
             )
             continue
-        outcome.enriched.append(enriched)
+        outcome.accepted.append((message, enriched))
     return outcome

@@ -177,13 +177,13 @@ class PipelineWorker:
         outcome = process_batch(raw_messages(events), family, self.context, now)
         deliveries: list[Awaitable[Any]] = []
         lag = EVENT_LAG_SECONDS.labels(family.value)
-        for item in outcome.enriched:
+        for message, item in outcome.accepted:
             key = item.event.device_id.encode()
             deliveries.append(
                 await enriched.send(key=key, value=item.model_dump_json(by_alias=True).encode())
             )
             lag.observe((now - item.event.event_time).total_seconds())
-            routed = self.engine.route_event(item)
+            routed = self.engine.route_event(item, (message.topic, message.partition))
             deliveries.extend(await self.send_routed(routed.inputs, routed.detections))
         for letter in outcome.dead_letters:
             letter_key = letter.key.encode() if letter.key is not None else None

@@ -10,6 +10,7 @@ No Faust here either: the agents in ``app.py`` move messages; this module decide
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,13 +55,29 @@ class Routed:
 
 @dataclass
 class StreamClock:
-    """The latest event time this worker has seen: what 'now' means for time-driven rules, so that replayed
-    or simulated history is judged by its own clock, not by the wall clock."""
+    """What 'now' means for time-driven rules: a low watermark of event time over the raw partitions.
 
-    now: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=UTC))
+    Each raw partition's latest event time is tracked; 'now' is the earliest of them, over the partitions
+    heard from within ``idle_s`` of wall-clock time (an idle partition must not hold time back forever).
+    Judging by event time lets replayed or compressed history be judged by its own clock; taking the
+    earliest partition keeps one partition that runs ahead from declaring the others' devices silent."""
 
-    def saw(self, moment: datetime) -> None:
-        self.now = max(self.now, moment)
+    idle_s: float = 10.0
+    _latest: dict[tuple[str, int], tuple[datetime, float]] = field(default_factory=dict)
+
+    def saw(self, source: tuple[str, int], moment: datetime) -> None:
+        previous = self._latest.get(source)
+        latest = moment if previous is None else max(previous[0], moment)
+        self._latest[source] = (latest, time.monotonic())
+
+    @property
+    def now(self) -> datetime:
+        horizon = time.monotonic() - self.idle_s
+        live = [latest for latest, heard in self._latest.values() if heard >= horizon]
+        if live:
+            return min(live)
+        everything = [latest for latest, _ in self._latest.values()]
+        return max(everything) if everything else datetime.min.replace(tzinfo=UTC)
 
 
 class DetectionEngine:
@@ -75,8 +92,9 @@ class DetectionEngine:
         self.refs = refs
         self.clock = StreamClock()
 
-    def route_event(self, enriched: EnrichedEvent) -> Routed:
-        self.clock.saw(enriched.event.event_time)
+    def route_event(self, enriched: EnrichedEvent, source: tuple[str, int]) -> Routed:
+        """``source`` is the raw topic and partition the event came from (it drives the stream clock)."""
+        self.clock.saw(source, enriched.event.event_time)
         routed = Routed()
         for rule in self.event_rules.values():
             self._route(rule, enriched, routed, as_event=True)
@@ -109,8 +127,6 @@ class DetectionEngine:
         if rule is None:
             return stored, []  # a rule removed since the message was routed: nothing to do
         item = message.enriched if message.enriched is not None else message.detection
-        if message.enriched is not None:
-            self.clock.saw(message.enriched.event.event_time)
         state = load_state(rule, orjson.loads(stored)) if stored else None
         new_state, detections = rule.apply(state, item, self.refs)
         return _stored(new_state), list(detections)

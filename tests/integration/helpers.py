@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from pipeline.settings import PrivacySettings, Settings
 from pipeline.storage.migrate import migrate
 from pipeline.topics import Topics, ensure_topics
-from pipeline.worker.child import worker_process
+from pipeline.worker.child import settings_env, worker_process
 from tests.unit.factories import TEST_KEY
 
 T = TypeVar("T")
@@ -42,22 +42,6 @@ def scenario_settings(base: Settings, prefix: str, database: str, tmp_path: Path
         ),
         privacy=PrivacySettings(hmac_key=SecretStr(TEST_KEY.decode())),
     )
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes a child process resolve the same settings."""
-    return {
-        "WARMCITY_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
-        "WARMCITY_KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix,
-        "WARMCITY_KAFKA_PARTITIONS": str(settings.kafka.partitions),
-        "WARMCITY_CLICKHOUSE_HOST": settings.clickhouse.host,
-        "WARMCITY_CLICKHOUSE_PORT": str(settings.clickhouse.port),
-        "WARMCITY_CLICKHOUSE_DATABASE": settings.clickhouse.database,
-        "WARMCITY_PIPELINE_METRICS_PORT": str(settings.pipeline.metrics_port),
-        "WARMCITY_PIPELINE_DATA_DIR": str(settings.pipeline.data_dir),
-        "WARMCITY_PIPELINE_SINK_BATCH_WITHIN_S": str(settings.pipeline.sink_batch_within_s),
-        "WARMCITY_PRIVACY_HMAC_KEY": settings.privacy.hmac_key.get_secret_value(),
-    }
 
 
 @contextmanager

@@ -13,7 +13,8 @@ import pytest
 from pipeline.contracts import Severity
 from pipeline.settings import Settings
 from pipeline.topics import Topics, ensure_topics
-from tests.integration.helpers import produce, settings_env
+from pipeline.worker.child import settings_env
+from tests.integration.helpers import produce
 from tests.unit.test_alerts_view import alert
 
 pytestmark = pytest.mark.integration

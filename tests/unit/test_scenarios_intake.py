@@ -47,7 +47,7 @@ def through_intake() -> tuple[ScenarioPlan, CitySimulator, list[SimulatedMessage
             if m.family is family
         ]
         part = process_batch(raw, family, context, now=START)
-        outcome.enriched += part.enriched
+        outcome.accepted += part.accepted
         outcome.dead_letters += part.dead_letters
     return plan, simulator, messages, outcome
 
