@@ -55,8 +55,10 @@ def test_watch_list_changes_and_operator_actions(
     log_path = tmp_path / "worker.log"
     with running_worker(settings, log_path):
         produce(bootstrap, topics.raw_plate_reads, [read(1)])
-        wait_for(lambda: clickhouse_client(settings.clickhouse).execute("SELECT count() FROM plate_reads")[0][0],
-                 60, "the first read stored", log_path)  # fmt: skip
+        client = clickhouse_client(settings.clickhouse)
+        wait_for(
+            lambda: client.execute("SELECT count() FROM plate_reads")[0][0], 60, "the first read", log_path
+        )
         assert read_topic(bootstrap, topics.alerts, 1, timeout_s=3) == []  # not watched yet: no alert
 
         produce(
@@ -86,7 +88,6 @@ def test_watch_list_changes_and_operator_actions(
             "stopped",
         )
 
-        client = clickhouse_client(settings.clickhouse)
         wait_for(lambda: client.execute("SELECT state, version FROM alerts_dedup") == [("resolved", 3)], 30,
                  "the resolved alert in ClickHouse", log_path)  # fmt: skip
 
