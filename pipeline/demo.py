@@ -24,6 +24,11 @@ from pipeline.settings import PrivacySettings, Settings
 if TYPE_CHECKING:
     from clickhouse_driver import Client
 
+    from pipeline.simulate import SimulationWorld
+    from pipeline.simulate.scenarios.catalogue import ScenarioPlan
+    from pipeline.stages.privacy import Pseudonymiser
+    from pipeline.topics import Topics
+
 Echo = Callable[[str], None]
 
 # Simulated devices stamp events up to 2 s before sending; rows of this run are those with event_time after
@@ -125,23 +130,18 @@ def run_demo(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
 
 def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
     from pipeline.city import build_city
-    from pipeline.contracts import PlateWatchEntry
+    from pipeline.contracts import DeviceFamily, PlateWatchEntry
     from pipeline.reference_publish import publish_city, publish_watch_entry
-    from pipeline.simulate import PlateReadGenerator, run_simulation
+    from pipeline.simulate import CitySimulator, SimulationWorld, run_simulation
+    from pipeline.simulate.scenarios.publication import publish_plan_references
+    from pipeline.stages.privacy import Pseudonymiser
     from pipeline.storage.client import clickhouse_client
-    from pipeline.storage.migrate import migrate
-    from pipeline.topics import Topics, ensure_topics
+    from pipeline.topics import Topics
 
     bootstrap = settings.kafka.bootstrap_servers
     topics = Topics.from_settings(settings.kafka)
-    echo("[2/6] topics and ClickHouse migrations")
-    specs = topics.specs(settings.pipeline.app_id)
-    created = ensure_topics(bootstrap, specs)
-    echo(f"  topics: {len(created)} created, {len(specs) - len(created)} already there")
-    applied = migrate(settings.clickhouse)
-    echo(f"  migrations: {len(applied)} applied; database {settings.clickhouse.database} up to date")
-
-    echo("[3/6] reference data")
+    _prepare_storage(settings, topics, echo)
+    echo("[3/6] reference data and scenarios")
     city = build_city("small", options.seed)
     published = publish_city(bootstrap, topics, city)
     entry = PlateWatchEntry(
@@ -149,30 +149,35 @@ def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
     )
     publish_watch_entry(bootstrap, topics.ref_plate_watchlist, entry)
     counts = ", ".join(f"{count} {name}" for name, count in published.items())
-    echo(f"  {counts} in {len(city.districts)} districts; watch list: {entry.plate}")
-
+    echo(f"  {counts}; watch list: {entry.plate}")
+    world = SimulationWorld.from_city(city)
     started = datetime.now(UTC)
+    plan = _fitting_plan(world, options, started, Pseudonymiser(settings.privacy.key_bytes()))
+    publish_plan_references(bootstrap, topics, plan)
+    echo(f"  scenarios within {options.duration_s:g} s: {', '.join(plan.scenarios) or 'none'}")
+
     echo("[4/6] worker")
     with demo_worker(settings, echo) as worker:
         printer = AlertPrinter(settings, topics.alerts, started - timedelta(seconds=1), echo)
         printer.start()
         try:
-            echo(f"[5/6] simulating {options.rate_per_s:g} reads/s for {options.duration_s:g} s")
-            generator = PlateReadGenerator(
-                city.checkpoints,
-                seed=options.seed,
-                watched_plates=[options.watch_plate],
-                inject_every=options.inject_every,
-                malformed_share=options.malformed_share,
+            echo(
+                f"[5/6] simulating {options.rate_per_s:g} events/s of every family "
+                f"for {options.duration_s:g} s"
             )
+            simulator = CitySimulator(
+                world, options.seed, options.rate_per_s, start=started, plan=plan,
+                malformed_share=options.malformed_share, watched_plates=[options.watch_plate],
+                inject_every=options.inject_every,
+            )  # fmt: skip
             summary = run_simulation(
                 bootstrap,
-                topics.raw_plate_reads,
-                generator,
+                {family: topics.raw(family) for family in DeviceFamily},
+                simulator,
                 options.rate_per_s,
                 duration_s=options.duration_s,
                 progress=lambda p: echo(
-                    f"  sent {p.sent} reads ({p.rate_per_s:.0f}/s), {len(printer.seen)} alerts"
+                    f"  sent {p.sent} events ({p.rate_per_s:.0f}/s), {len(printer.seen)} alerts"
                 ),
                 progress_every_s=10,
             )
@@ -182,35 +187,59 @@ def _run_on_stack(settings: Settings, options: DemoOptions, echo: Echo) -> bool:
             )
             if summary.interrupted:
                 echo("  interrupted: traffic stopped; storing what was sent (Ctrl-C again stops at once)")
-            expected = summary.sent - summary.malformed - summary.unknown_device
+            processed = _wait_processed(settings, worker, echo)
+            time.sleep(2 * settings.pipeline.sink_batch_within_s + 1)  # the last alerts' sink flush
             client = clickhouse_client(settings.clickhouse)
-            stored = _wait_stored(client, started, expected, worker, echo)
-            time.sleep(1.5)  # the alert sink flushes at most sink_batch_within_s after the last alert
         finally:
             printer.stop()
     echo("[6/6] summary from ClickHouse")
     _print_summary(client, started, echo)
     if summary.interrupted:
         raise KeyboardInterrupt
-    complete = stored >= expected and summary.ok and len(printer.seen) >= min(1, summary.injected)
-    echo("demo complete" if complete else f"incomplete: {stored} of {expected} reads stored")
+    complete = processed and summary.ok and len(printer.seen) >= 1
+    echo("demo complete" if complete else "incomplete: see the messages above")
     return complete
 
 
-def _wait_stored(
-    client: Client, since: datetime, expected: int, worker: subprocess.Popen[bytes], echo: Echo
-) -> int:
-    from pipeline.storage.summary import read_summary
+def _prepare_storage(settings: Settings, topics: Topics, echo: Echo) -> None:
+    from pipeline.storage.migrate import migrate
+    from pipeline.topics import ensure_topics
 
-    deadline, stored = time.monotonic() + 60, -1
-    while time.monotonic() < deadline and worker.poll() is None:
-        stored = read_summary(client, since - EVENT_DELAY_MARGIN).rows["plate_reads_dedup"]
-        if stored >= expected:
-            break
-        time.sleep(1)
+    echo("[2/6] topics and ClickHouse migrations")
+    specs = topics.specs(settings.pipeline.app_id)
+    created = ensure_topics(settings.kafka.bootstrap_servers, specs)
+    echo(f"  topics: {len(created)} created, {len(specs) - len(created)} already there")
+    applied = migrate(settings.clickhouse)
+    echo(f"  migrations: {len(applied)} applied; database {settings.clickhouse.database} up to date")
+
+
+def _fitting_plan(
+    world: SimulationWorld, options: DemoOptions, started: datetime, pseudonymiser: Pseudonymiser
+) -> ScenarioPlan:
+    """The scenarios whose ground truth completes within the demo's duration."""
+    from pipeline.simulate.scenarios.catalogue import plan_scenarios, resolve
+
+    start_ts, end = started.timestamp(), started.timestamp() + options.duration_s - 5
+    everything = plan_scenarios(world, resolve(["all"]), options.seed, start_ts, pseudonymiser)
+    fitting = [name for name in everything.scenarios if (everything.complete_ts(name) or end + 1) <= end]
+    return plan_scenarios(world, resolve(fitting), options.seed, start_ts, pseudonymiser)
+
+
+def _wait_processed(settings: Settings, worker: subprocess.Popen[bytes], echo: Echo) -> bool:
+    """Until the worker has committed everything sent to its input topics (at most 120 s)."""
+    from pipeline.contracts import DeviceFamily
+    from pipeline.topics import Topics
+    from pipeline.worker.lag import wait_caught_up
+
+    topics = Topics.from_settings(settings.kafka)
+    inputs = [topics.raw(f) for f in DeviceFamily] + [topics.detect, topics.detections]
+    group = f"{topics.prefix}-{settings.pipeline.app_id}"
+    caught_up = wait_caught_up(settings.kafka.bootstrap_servers, group, inputs, 120)
     if worker.poll() is not None:
         echo(f"  the worker exited with {worker.returncode}: see its log")
-    return stored
+    elif not caught_up:
+        echo("  the worker had not caught up after 120 s")
+    return caught_up and worker.poll() is None
 
 
 def _print_summary(client: Client, since: datetime, echo: Echo) -> None:
@@ -223,6 +252,9 @@ def _print_summary(client: Client, since: datetime, echo: Echo) -> None:
     echo("  alerts by rule:")
     for rule, severity, count in summary.alerts_by_rule or [("(none)", "", 0)]:
         echo(f"    {rule:<20} {severity:<9} {count:>5}")
-    echo("  reads by district:")
+    echo("  other families' events:")
+    for family, count in summary.events_by_family:
+        echo(f"    {family:<20} {count:>8}")
+    echo("  plate reads by district:")
     for district, count in summary.reads_by_district:
         echo(f"    {district:<20} {count:>8}")

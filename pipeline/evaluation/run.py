@@ -69,6 +69,7 @@ def run_evaluation(settings: Settings, options: EvaluationOptions, echo: Echo) -
     from pipeline.storage.migrate import migrate
     from pipeline.topics import Topics, ensure_topics
     from pipeline.worker.child import settings_env, worker_process
+    from pipeline.worker.lag import wait_caught_up
 
     tag = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = settings.stack.run_dir / "evaluation" / tag
@@ -103,7 +104,8 @@ def run_evaluation(settings: Settings, options: EvaluationOptions, echo: Echo) -
         echo(f"  sent {summary.sent:,} in {summary.elapsed_s:.0f} s; waiting for the worker to catch up")
         group = f"{topics.prefix}-{settings.pipeline.app_id}"
         inputs = [topics.raw(f) for f in DeviceFamily] + [topics.detect, topics.detections]
-        _wait_caught_up(bootstrap, group, inputs, options.timeout_s, echo)
+        if not wait_caught_up(bootstrap, group, inputs, options.timeout_s):
+            echo(f"  warning: the worker had not caught up after {options.timeout_s:.0f} s")
         alerts = _settled_alerts(bootstrap, topics.alerts, options.timeout_s, echo)
     truth = simulator.ground_truth()
     truth_path = run_dir / "ground-truth.jsonl"
@@ -119,32 +121,6 @@ def run_evaluation(settings: Settings, options: EvaluationOptions, echo: Echo) -
         ground_truth_path=truth_path,
         prefix=topics.prefix,
     )
-
-
-def _wait_caught_up(bootstrap: str, group: str, topics: Sequence[str], timeout_s: float, echo: Echo) -> None:
-    """Until the worker's group has committed every message of its input topics (twice in a row, since the
-    detect and detections topics fill up while the raw topics drain)."""
-    from confluent_kafka import Consumer, TopicPartition
-
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        ]
-        deadline, streak = time.monotonic() + timeout_s, 0
-        while time.monotonic() < deadline and streak < 2:
-            behind = 0
-            for tp in consumer.committed(partitions, timeout=10):
-                _, high = consumer.get_watermark_offsets(tp, timeout=10)
-                behind += max(0, high - max(tp.offset, 0))
-            streak = streak + 1 if behind == 0 else 0
-            time.sleep(1.0)
-        if streak < 2:
-            echo(f"  warning: the worker had not caught up after {timeout_s:.0f} s")
-    finally:
-        consumer.close()
 
 
 def _settled_alerts(bootstrap: str, topic: str, timeout_s: float, echo: Echo) -> list[Alert]:

@@ -14,6 +14,7 @@ class StorageSummary:
     rows: dict[str, int]  # table or view -> rows
     alerts_by_rule: list[tuple[str, str, int]]  # rule, severity, alerts
     reads_by_district: list[tuple[str, int]]
+    events_by_family: list[tuple[str, int]]
 
 
 def read_summary(client: Client, since: datetime | None = None) -> StorageSummary:
@@ -24,6 +25,7 @@ def read_summary(client: Client, since: datetime | None = None) -> StorageSummar
     rows = {
         "plate_reads (stored copies)": _count(client, f"SELECT count() FROM plate_reads {where}", params),
         "plate_reads_dedup": _count(client, f"SELECT count() FROM plate_reads_dedup {where}", params),
+        "device_events_dedup": _count(client, f"SELECT count() FROM device_events_dedup {where}", params),
         "alerts_dedup": _count(client, f"SELECT count() FROM alerts_dedup {alert_where}", params),
     }
     by_rule = client.execute(
@@ -35,10 +37,15 @@ def read_summary(client: Client, since: datetime | None = None) -> StorageSummar
         f"SELECT district, count() AS n FROM plate_reads_dedup {where} GROUP BY district ORDER BY n DESC",
         params,
     )
+    by_family = client.execute(
+        f"SELECT family, count() AS n FROM device_events_dedup {where} GROUP BY family ORDER BY n DESC",
+        params,
+    )
     return StorageSummary(
         rows=rows,
         alerts_by_rule=[(str(r), str(s), int(n)) for r, s, n in by_rule],
         reads_by_district=[(str(d), int(n)) for d, n in by_district],
+        events_by_family=[(str(f), int(n)) for f, n in by_family],
     )
 
 
