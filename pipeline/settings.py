@@ -7,12 +7,17 @@ environment. Env var names are the prefix of the class plus the field name in up
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, get_type_hints
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from pipeline.rules.settings import RuleSettings
 
 
 def _config(prefix: str) -> SettingsConfigDict:
@@ -102,6 +107,48 @@ class PrivacySettings(BaseSettings):
         return key
 
 
+class AlertingSettings(BaseSettings):
+    """How detections become alerts: suppression and escalation (the alert book)."""
+
+    model_config = _config("WARMCITY_ALERTING_")
+
+    suppression_window_s: float = Field(
+        1800.0,
+        gt=0,
+        description="Hits of one rule and subject within this of the last one merge into its alert.",
+    )
+    escalate_after_s: float = Field(
+        300.0, gt=0, description="A critical alert still not acknowledged after this is escalated."
+    )
+
+
+def _rules_settings_class() -> type[BaseSettings]:
+    """``WARMCITY_RULES_<FIELD>`` for every field of ``RuleSettings`` (durations in seconds)."""
+    from pipeline.rules.settings import RuleSettings
+
+    hints = get_type_hints(RuleSettings)
+    fields: dict[str, Any] = {}
+    for item in dataclasses.fields(RuleSettings):
+        default: Any = (
+            item.default_factory() if item.default_factory is not dataclasses.MISSING else item.default
+        )
+        kind, note = hints[item.name], f"See docs/rules.md ({item.name})."
+        if kind is timedelta:  # durations are seconds in the environment
+            kind, default, note = float, default.total_seconds(), f"Seconds. See docs/rules.md ({item.name})."
+        fields[item.name] = (kind, Field(default, description=note))
+    return create_model(
+        "RulesSettings",
+        __base__=BaseSettings,
+        __doc__="Thresholds and windows of the detection rules (docs/rules.md explains each).",
+        **fields,
+    )
+
+
+RulesSettings = _rules_settings_class()
+RulesSettings.model_config = _config("WARMCITY_RULES_")
+RulesSettings.model_rebuild(force=True)
+
+
 class StackSettings(BaseSettings):
     """The local stack started by ``warmcity stack up``: what to start, where it lives, which ports."""
 
@@ -141,6 +188,8 @@ class Settings:
     pipeline: PipelineSettings
     stack: StackSettings
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    alerting: AlertingSettings = field(default_factory=AlertingSettings)
+    rules: BaseSettings = field(default_factory=RulesSettings)
 
     @classmethod
     def load(cls) -> Settings:
@@ -150,4 +199,16 @@ class Settings:
             pipeline=PipelineSettings(),
             stack=StackSettings(),
             privacy=PrivacySettings(),
+            alerting=AlertingSettings(),
+            rules=RulesSettings(),
         )
+
+    def rule_settings(self) -> RuleSettings:
+        from pipeline.rules.settings import RuleSettings
+
+        hints = get_type_hints(RuleSettings)
+        values: dict[str, Any] = {
+            name: timedelta(seconds=value) if hints[name] is timedelta else value
+            for name, value in self.rules.model_dump().items()
+        }
+        return RuleSettings(**values)

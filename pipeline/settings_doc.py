@@ -8,10 +8,12 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from pipeline.settings import (
+    AlertingSettings,
     ClickHouseSettings,
     KafkaSettings,
     PipelineSettings,
     PrivacySettings,
+    RulesSettings,
     StackSettings,
 )
 
@@ -20,6 +22,8 @@ SETTINGS_CLASSES: tuple[type[BaseSettings], ...] = (
     ClickHouseSettings,
     PipelineSettings,
     PrivacySettings,
+    AlertingSettings,
+    RulesSettings,
     StackSettings,
 )
 

@@ -17,7 +17,7 @@ def config() -> None:
 @pass_settings
 def show(settings: Settings) -> None:
     """Print the settings as this command resolves them from the environment (secrets masked)."""
-    for concern in ("kafka", "clickhouse", "pipeline", "privacy", "stack"):
+    for concern in ("kafka", "clickhouse", "pipeline", "privacy", "alerting", "rules", "stack"):
         group = getattr(settings, concern)
         prefix = str(group.model_config.get("env_prefix", ""))
         for name, value in group.model_dump().items():

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import faust
@@ -97,8 +97,12 @@ class PipelineWorker:
             plate_watchlist=refs.plate_watchlist,
             person_watchlist=refs.person_watchlist,
         )
-        self.engine = DetectionEngine(event_rules(), detection_rules(), refs)
-        self.book_policy = BookPolicy()
+        rule_settings = settings.rule_settings()
+        self.engine = DetectionEngine(event_rules(rule_settings), detection_rules(rule_settings), refs)
+        self.book_policy = BookPolicy(
+            suppression_window=timedelta(seconds=settings.alerting.suppression_window_s),
+            escalate_after=timedelta(seconds=settings.alerting.escalate_after_s),
+        )
         self._stopping = threading.Event()
         retry = RetryPolicy(max_wait_s=settings.pipeline.sink_retry_max_backoff_s)
         connect: Callable[[], Any] = lambda: clickhouse_client(settings.clickhouse)  # noqa: E731
