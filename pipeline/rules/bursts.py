@@ -4,14 +4,22 @@ Shared by ``id_gate.repeated_denials`` and ``access.repeated_denials``. A burst 
 length W (both ends inclusive) that contains the new attempt holds at least N attempts; until attempts
 stop for W it stays one burst and fires no more, so one attack is one detection. Attempts arriving late
 are placed by their event time, not by arrival. Replays (same event id) are not counted twice. This
-module must not know what an attempt is (a card, a face, a gate).
+module must not know what an attempt is (a card, a face, a gate): ``BurstRule`` leaves that, the key,
+the window and the detection's words to each rule.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from pipeline.contracts.alert import Severity
+from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.rules.base import Detection, SubjectKind
+from pipeline.rules.references import References
 
 KEEP_FACTOR = 2  # attempts are kept for two windows behind the newest, for late arrivals
 MAX_ATTEMPTS = 32
@@ -67,3 +75,59 @@ def forget_due(state: BurstState, window: timedelta) -> datetime | None:
     times = [a.at + KEEP_FACTOR * window for a in state.attempts[-1:]]
     times += [state.burst_until] if state.burst_until is not None else []
     return max(times) if times else None
+
+
+class BurstRule(ABC):
+    """A rule that fires (medium) once per burst of attempts of one key: ``key`` is None for anything
+    that is not an attempt; the subclass gives the threshold, the window and the detection's words."""
+
+    name: ClassVar[str]
+    stateful: ClassVar[bool] = True
+    state_model: ClassVar[type[BurstState]] = BurstState
+    tick_every: ClassVar[timedelta | None] = timedelta(minutes=5)  # only to forget quiet keys
+
+    @abstractmethod
+    def key(self, item: EnrichedEvent) -> str | None: ...
+
+    @property
+    @abstractmethod
+    def threshold(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def window(self) -> timedelta: ...
+
+    @abstractmethod
+    def describe(self, item: EnrichedEvent, burst: tuple[Attempt, ...]) -> tuple[str, SubjectKind, str]:
+        """Subject, subject kind and summary of the detection of ``burst`` (``item`` is its latest)."""
+
+    def apply(
+        self, state: BurstState | None, item: EnrichedEvent, refs: References
+    ) -> tuple[BurstState | None, tuple[Detection, ...]]:
+        if self.key(item) is None:
+            return state, ()
+        event = item.event
+        attempt = Attempt(event_id=event.event_id, at=event.event_time)
+        new_state, burst = record_attempt(state, attempt, self.threshold, self.window)
+        if not burst:
+            return new_state, ()
+        subject, subject_kind, summary = self.describe(item, burst)
+        detection = Detection.of_event(
+            item,
+            rule=self.name,
+            severity=Severity.MEDIUM,
+            subject=subject,
+            subject_kind=subject_kind,
+            summary=summary,
+            evidence=[a.event_id for a in burst],
+            first_seen=burst[0].at,
+        )
+        return new_state, (detection.model_copy(update={"last_seen": burst[-1].at}),)
+
+    def tick(
+        self, state: BurstState, key: str, now: datetime, refs: References
+    ) -> tuple[BurstState | None, tuple[Detection, ...]]:
+        return forget_before(state, now, self.window), ()
+
+    def due(self, state: BurstState) -> datetime | None:
+        return forget_due(state, self.window)
