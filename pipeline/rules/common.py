@@ -11,12 +11,13 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.reference import DeviceFamily, Place
 from pipeline.contracts.sites import GeoPoint
-from pipeline.rules.base import Detection, NoState
+from pipeline.rules.base import Detection, NoState, SubjectKind
 from pipeline.rules.references import References
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -68,6 +69,48 @@ def minutes(span: timedelta) -> str:
     """'4 min 5 s' for operators."""
     seconds = int(span.total_seconds())
     return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+class DeviceWhere(Protocol):
+    """Where a device is, as a device rule's state remembers it from the device's latest event."""
+
+    @property
+    def place(self) -> Place: ...
+
+    @property
+    def family(self) -> DeviceFamily: ...
+
+    @property
+    def site_id(self) -> str | None: ...
+
+
+def device_detection(
+    rule: str,
+    device_id: str,
+    where: DeviceWhere,
+    *,
+    summary: str,
+    evidence: tuple[str, ...],
+    first_seen: datetime,
+    last_seen: datetime,
+    clears: bool = False,
+) -> Detection:
+    """A medium detection about a device itself (subject: its id), placed where its state says it is."""
+    return Detection(
+        rule=rule,
+        severity=Severity.MEDIUM,
+        subject=device_id,
+        subject_kind=SubjectKind.DEVICE_ID,
+        device_id=device_id,
+        place=where.place,
+        family=where.family,
+        site_id=where.site_id,
+        summary=summary,
+        evidence_event_ids=evidence,
+        first_seen=first_seen,
+        last_seen=last_seen,
+        clears=clears,
+    )
 
 
 class StatelessRule(ABC):

@@ -21,7 +21,7 @@ from pipeline.contracts.camera import CameraHeartbeat
 from pipeline.contracts.enriched import EnrichedEvent
 from pipeline.contracts.reference import DeviceFamily, Place
 from pipeline.rules.base import Detection, SubjectKind
-from pipeline.rules.common import minutes
+from pipeline.rules.common import device_detection, minutes
 from pipeline.rules.references import References
 from pipeline.rules.settings import RuleSettings
 
@@ -89,17 +89,12 @@ class OfflineRule:
             return (None if silent > self.settings.device_forget_after else state), ()
         if silent <= self.settings.offline_after:
             return state, ()
-        detection = Detection(
-            rule=self.name,
-            severity=Severity.MEDIUM,
-            subject=key,
-            subject_kind=SubjectKind.DEVICE_ID,
-            device_id=key,
-            place=state.place,
-            family=state.family,
-            site_id=state.site_id,
+        detection = device_detection(
+            self.name,
+            key,
+            state,
             summary=f"no heartbeat from {key} for {minutes(silent)} (last {state.last_beat:%H:%M:%S} UTC)",
-            evidence_event_ids=(state.last_event_id,),
+            evidence=(state.last_event_id,),
             first_seen=state.last_beat,
             last_seen=state.last_beat,
         )

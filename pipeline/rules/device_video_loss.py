@@ -17,12 +17,11 @@ from typing import ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from pipeline.contracts.alert import Severity
 from pipeline.contracts.camera import CameraVideoLoss
 from pipeline.contracts.enriched import EnrichedEvent
 from pipeline.contracts.reference import DeviceFamily, Place
-from pipeline.rules.base import Detection, SubjectKind
-from pipeline.rules.common import minutes
+from pipeline.rules.base import Detection
+from pipeline.rules.common import device_detection, minutes
 from pipeline.rules.references import References
 from pipeline.rules.settings import RuleSettings
 
@@ -68,17 +67,12 @@ class VideoLossRule:
         else:
             summary = f"video lost on channel {channel.channel} of {key} for {minutes(at - channel.since)}"
             summary += f" ({len(lost)} channel(s) lost)" if len(lost) > 1 else ""
-        return Detection(
-            rule=self.name,
-            severity=Severity.MEDIUM,
-            subject=key,
-            subject_kind=SubjectKind.DEVICE_ID,
-            device_id=key,
-            place=state.place,
-            family=state.family,
-            site_id=state.site_id,
+        return device_detection(
+            self.name,
+            key,
+            state,
             summary=summary,
-            evidence_event_ids=(channel.event_id,),
+            evidence=(channel.event_id,),
             first_seen=channel.since,
             last_seen=at if clears else channel.since,
             clears=clears,
