@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Sequence
+from typing import ClassVar
 
 from pipeline.contracts.id_gate import DenyReason, GateResult
 from pipeline.contracts.reference import DeviceFamily, DeviceRecord
@@ -75,10 +76,10 @@ class _People:
                 return someone
 
 
-class FaceCaptureStream(EventStream):
-    family = DeviceFamily.FACE_RECOGNITION
-    schema = "face_capture"
-    curve = PEDESTRIAN
+class _PeopleStream(EventStream):
+    """A stream of events about background people, never the excluded (watched) ID numbers."""
+
+    per_device: ClassVar[float]  # events per second per device at the peak
 
     def __init__(
         self,
@@ -91,7 +92,14 @@ class FaceCaptureStream(EventStream):
         self._people = _People(rng, excluded_ids)
 
     def peak_rate(self) -> float:
-        return FACES_PER_SYSTEM * len(self._devices)
+        return self.per_device * len(self._devices)
+
+
+class FaceCaptureStream(_PeopleStream):
+    family = DeviceFamily.FACE_RECOGNITION
+    schema = "face_capture"
+    curve = PEDESTRIAN
+    per_device = FACES_PER_SYSTEM
 
     def make(self, send_ts: float) -> GeneratedEvent | None:
         rng = self._rng
@@ -108,23 +116,11 @@ class FaceCaptureStream(EventStream):
         return self._event(index, document, event_ts, late)
 
 
-class IdVerificationStream(EventStream):
+class IdVerificationStream(_PeopleStream):
     family = DeviceFamily.ID_GATE
     schema = "id_verification"
     curve = TRAVEL
-
-    def __init__(
-        self,
-        rng: random.Random,
-        delays: DeviceDelays,
-        devices: Sequence[DeviceRecord],
-        excluded_ids: Collection[str] = (),
-    ) -> None:
-        super().__init__(rng, delays, devices)
-        self._people = _People(rng, excluded_ids)
-
-    def peak_rate(self) -> float:
-        return VERIFICATIONS_PER_GATE * len(self._devices)
+    per_device = VERIFICATIONS_PER_GATE
 
     def make(self, send_ts: float) -> GeneratedEvent | None:
         rng = self._rng
