@@ -22,7 +22,7 @@ from pipeline.simulate.checkpoints import plate_read_document, road_of
 from pipeline.simulate.messages import MessageKind, SimulatedMessage
 from pipeline.simulate.scenarios.base import GroundTruth
 from pipeline.simulate.streams import envelope
-from pipeline.simulate.timing import DeviceDelays, as_datetime
+from pipeline.simulate.timing import DeviceDelays
 from pipeline.simulate.vehicles import vehicle_for_plate
 from pipeline.simulate.world import SimulationWorld
 
@@ -68,16 +68,14 @@ class WatchedPlates:
         document["direction"] = Direction.INBOUND.value
         event_id = str(document["event_id"])
         self.ground_truth.append(
-            GroundTruth(
+            GroundTruth.of_event(
                 scenario=SCENARIO,
                 rule="watchlist.plate",
                 subject=plate,
                 subject_kind="plate",
-                device_ids=(device.device_id,),
-                evidence_event_ids=(event_id,),
-                trigger_event_id=event_id,
-                first_event_time=as_datetime(event_ts),
-                last_event_time=as_datetime(event_ts),
+                device_id=device.device_id,
+                event_id=event_id,
+                event_ts=event_ts,
                 # Severity follows the watch-list entry the operator added (not known here); ring: one up.
                 severity=Severity.CRITICAL if device.ring else Severity.HIGH,
                 note="--watch-plate: severity assumes priority 2",

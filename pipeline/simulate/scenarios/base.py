@@ -59,6 +59,37 @@ class GroundTruth:
     expected_after: datetime | None = None  # for absence rules: not before this event time
     note: str = ""
 
+    @classmethod
+    def of_event(
+        cls,
+        *,
+        scenario: str,
+        rule: str,
+        subject: str,
+        subject_kind: str,
+        device_id: str,
+        event_id: str,
+        event_ts: float,
+        severity: Severity,
+        site_id: str | None = None,
+        note: str = "",
+    ) -> GroundTruth:
+        """An alert raised by one event on its own: its only evidence and its trigger."""
+        return cls(
+            scenario=scenario,
+            rule=rule,
+            subject=subject,
+            subject_kind=subject_kind,
+            device_ids=(device_id,),
+            evidence_event_ids=(event_id,),
+            trigger_event_id=event_id,
+            first_event_time=as_datetime(event_ts),
+            last_event_time=as_datetime(event_ts),
+            severity=severity,
+            site_id=site_id,
+            note=note,
+        )
+
     def as_json(self) -> bytes:
         document: dict[str, Any] = {
             "scenario": self.scenario,

@@ -132,16 +132,14 @@ def camera_tamper(ctx: ScenarioContext, begin_ts: float) -> Injection:
     injection.messages.append(ctx.send(name, DeviceFamily.CAMERA, document, camera))
     event_id = str(document["event_id"])
     injection.ground_truth.append(
-        GroundTruth(
+        GroundTruth.of_event(
             scenario=name,
             rule="device.tamper",
             subject=camera.device_id,
             subject_kind="device_id",
-            device_ids=(camera.device_id,),
-            evidence_event_ids=(event_id,),
-            trigger_event_id=event_id,
-            first_event_time=at(begin_ts),
-            last_event_time=at(begin_ts),
+            device_id=camera.device_id,
+            event_id=event_id,
+            event_ts=begin_ts,
             severity=Severity.HIGH,
             note="sprayed, score 0.96",
         )

@@ -72,16 +72,14 @@ def depot_after_hours(ctx: ScenarioContext, begin_ts: float) -> Injection:
     event_id = str(opening["event_id"])
     hours = ", ".join(revised.permitted_hours)
     injection.ground_truth.append(
-        GroundTruth(
+        GroundTruth.of_event(
             scenario=name,
             rule="explosives.depot_after_hours",
             subject=depot.depot_id,
             subject_kind="site_id",
-            device_ids=(door.device_id,),
-            evidence_event_ids=(event_id,),
-            trigger_event_id=event_id,
-            first_event_time=at(begin_ts),
-            last_event_time=at(begin_ts),
+            device_id=door.device_id,
+            event_id=event_id,
+            event_ts=begin_ts,
             severity=Severity.CRITICAL,
             site_id=depot.depot_id,
             note=f"opened outside {hours}"
@@ -106,16 +104,14 @@ def inventory_drop(ctx: ScenarioContext, begin_ts: float) -> Injection:
     injection.messages += [ctx.send(name, DeviceFamily.EXPLOSIVES, d, sensor) for d in (baseline, dropped)]
     event_id = str(dropped["event_id"])
     injection.ground_truth.append(
-        GroundTruth(
+        GroundTruth.of_event(
             scenario=name,
             rule="explosives.inventory_drop",
             subject=depot.depot_id,
             subject_kind="site_id",
-            device_ids=(sensor.device_id,),
-            evidence_event_ids=(event_id,),
-            trigger_event_id=event_id,
-            first_event_time=at(begin_ts + 300.0),
-            last_event_time=at(begin_ts + 300.0),
+            device_id=sensor.device_id,
+            event_id=event_id,
+            event_ts=begin_ts + 300.0,
             severity=Severity.CRITICAL,
             site_id=depot.depot_id,
             note=f"{item}: {nominal} -> {nominal - missing} without dispatch_id",

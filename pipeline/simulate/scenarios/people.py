@@ -14,7 +14,7 @@ from pipeline.simulate.background import Reservations
 from pipeline.simulate.geo import distance_km
 from pipeline.simulate.identity import face_template_id, reserved_person
 from pipeline.simulate.persons import face_capture_document, id_verification_document
-from pipeline.simulate.scenarios.base import GroundTruth, Injection, ScenarioContext, ScenarioError, at
+from pipeline.simulate.scenarios.base import GroundTruth, Injection, ScenarioContext, ScenarioError
 from pipeline.simulate.world import STATION_EXIT_KINDS, has_subtype
 
 FACE_AFTER_GATE_S = 15.0  # the camera outside the exit sees the face shortly after the ID read
@@ -78,16 +78,14 @@ def wanted_person_station(ctx: ScenarioContext, begin_ts: float) -> Injection:
     ):
         event_id = str(document["event_id"])
         injection.ground_truth.append(
-            GroundTruth(
+            GroundTruth.of_event(
                 scenario=name,
                 rule=rule,
                 subject=token,
                 subject_kind="person_token",
-                device_ids=(device.device_id,),
-                evidence_event_ids=(event_id,),
-                trigger_event_id=event_id,
-                first_event_time=at(event_ts),
-                last_event_time=at(event_ts),
+                device_id=device.device_id,
+                event_id=event_id,
+                event_ts=event_ts,
                 severity=Severity.CRITICAL,  # watch-list priority 1
                 site_id=device.site_id,
                 note=note,
@@ -110,16 +108,14 @@ def id_face_mismatch(ctx: ScenarioContext, begin_ts: float) -> Injection:
     injection.messages.append(ctx.send(name, DeviceFamily.ID_GATE, document, gate))
     event_id = str(document["event_id"])
     injection.ground_truth.append(
-        GroundTruth(
+        GroundTruth.of_event(
             scenario=name,
             rule="id_gate.face_mismatch",
             subject=token,
             subject_kind="person_token",
-            device_ids=(gate.device_id,),
-            evidence_event_ids=(event_id,),
-            trigger_event_id=event_id,
-            first_event_time=at(begin_ts),
-            last_event_time=at(begin_ts),
+            device_id=gate.device_id,
+            event_id=event_id,
+            event_ts=begin_ts,
             severity=Severity.HIGH,
             site_id=gate.site_id,
             note=f"face similarity {IMPOSTOR_SIMILARITY} against the card's photo, denied face_mismatch",

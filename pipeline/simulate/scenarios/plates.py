@@ -86,16 +86,14 @@ def wanted_plate_rings(ctx: ScenarioContext, begin_ts: float) -> Injection:
         scheduled, event_id = _read(ctx, name, device, event_ts, plate)
         injection.messages.append(scheduled)
         injection.ground_truth.append(
-            GroundTruth(
+            GroundTruth.of_event(
                 scenario=name,
                 rule="watchlist.plate",
                 subject=plate,
                 subject_kind="plate",
-                device_ids=(device.device_id,),
-                evidence_event_ids=(event_id,),
-                trigger_event_id=event_id,
-                first_event_time=at(event_ts),
-                last_event_time=at(event_ts),
+                device_id=device.device_id,
+                event_id=event_id,
+                event_ts=event_ts,
                 severity=Severity.CRITICAL,  # priority 2, one step up at a ring
                 note=f"read at the {device.ring} ring; one alert per read",
             )

@@ -14,7 +14,7 @@ from pipeline.contracts.school import AccessDirection
 from pipeline.simulate.background import Reservations
 from pipeline.simulate.communities import person_access_document
 from pipeline.simulate.identity import card_number
-from pipeline.simulate.scenarios.base import GroundTruth, Injection, ScenarioContext, ScenarioError, at, span
+from pipeline.simulate.scenarios.base import GroundTruth, Injection, ScenarioContext, ScenarioError, span
 from pipeline.simulate.schools import alarm_document
 from pipeline.simulate.world import has_subtype
 
@@ -40,16 +40,14 @@ def school_emergency(ctx: ScenarioContext, begin_ts: float) -> Injection:
     injection.messages.append(ctx.send(name, DeviceFamily.SCHOOL, document, button))
     event_id = str(document["event_id"])
     injection.ground_truth.append(
-        GroundTruth(
+        GroundTruth.of_event(
             scenario=name,
             rule="school.emergency",
             subject=button.site_id or button.device_id,
             subject_kind="site_id" if button.site_id else "device_id",
-            device_ids=(button.device_id,),
-            evidence_event_ids=(event_id,),
-            trigger_event_id=event_id,
-            first_event_time=at(begin_ts),
-            last_event_time=at(begin_ts),
+            device_id=button.device_id,
+            event_id=event_id,
+            event_ts=begin_ts,
             severity=Severity.CRITICAL,
             site_id=button.site_id,
             note="a non-test press of the one-key alarm",
