@@ -9,7 +9,7 @@ and devices follow population, numbered per district so that ids depend on the p
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pipeline.city.catalogue import SQUARES
 from pipeline.city.ground import Ground, apportion, at_least_one_each
@@ -55,26 +55,29 @@ def population_split(total: int, districts: Sequence[District]) -> list[int]:
     return apportion(total, weights, at_least_one_each(total, len(districts)))
 
 
-def build_schools(
-    rng: random.Random, spec: CityProfile, districts: Sequence[District], ground: Ground
+def _gated_sites(
+    rng: random.Random,
+    total: int,
+    districts: Sequence[District],
+    ground: Ground,
+    kind: SiteKind,
+    family: DeviceFamily,
+    site_id_and_name: Callable[[District, int], tuple[str, str]],
+    equipment: Sequence[tuple[str, str, str]],
 ) -> tuple[list[Site], list[DeviceRecord]]:
+    """``total`` sites of ``kind`` split by population, each with one device per (suffix, subtype, label)."""
     sites: list[Site] = []
     devices: list[DeviceRecord] = []
-    for district, count in zip(districts, population_split(spec.schools, districts), strict=True):
+    for district, count in zip(districts, population_split(total, districts), strict=True):
         for number in range(1, count + 1):
-            site_id = f"SCH-{district.code}-{number:03d}"
-            kind = _SCHOOL_KINDS[(number - 1) % len(_SCHOOL_KINDS)]
-            name = f"{district.name} {kind} No. {number}"
+            site_id, name = site_id_and_name(district, number)
             place = ground.in_cell(rng, district)
-            sites.append(Site(site_id=site_id, kind=SiteKind.SCHOOL, name=name, place=place))
-            for suffix, subtype, label in (
-                ("ALARM", ALARM_BUTTON, "alarm button"),
-                ("GATE", CAMPUS_GATE, "gate"),
-            ):
+            sites.append(Site(site_id=site_id, kind=kind, name=name, place=place))
+            for suffix, subtype, label in equipment:
                 devices.append(
                     DeviceRecord(
                         device_id=f"{site_id}-{suffix}",
-                        family=DeviceFamily.SCHOOL,
+                        family=family,
                         name=f"{name} {label}",
                         place=place,
                         subtype=subtype,
@@ -82,34 +85,41 @@ def build_schools(
                     )
                 )
     return sites, devices
+
+
+def _school(district: District, number: int) -> tuple[str, str]:
+    kind = _SCHOOL_KINDS[(number - 1) % len(_SCHOOL_KINDS)]
+    return f"SCH-{district.code}-{number:03d}", f"{district.name} {kind} No. {number}"
+
+
+def _community(district: District, number: int) -> tuple[str, str]:
+    estate = _ESTATES[number % len(_ESTATES)]
+    return f"COM-{district.code}-{number:04d}", f"{district.name} {estate} Community {number}"
+
+
+def build_schools(
+    rng: random.Random, spec: CityProfile, districts: Sequence[District], ground: Ground
+) -> tuple[list[Site], list[DeviceRecord]]:
+    equipment = (("ALARM", ALARM_BUTTON, "alarm button"), ("GATE", CAMPUS_GATE, "gate"))
+    return _gated_sites(
+        rng, spec.schools, districts, ground, SiteKind.SCHOOL, DeviceFamily.SCHOOL, _school, equipment
+    )
 
 
 def build_communities(
     rng: random.Random, spec: CityProfile, districts: Sequence[District], ground: Ground
 ) -> tuple[list[Site], list[DeviceRecord]]:
-    sites: list[Site] = []
-    devices: list[DeviceRecord] = []
-    for district, count in zip(districts, population_split(spec.communities, districts), strict=True):
-        for number in range(1, count + 1):
-            site_id = f"COM-{district.code}-{number:04d}"
-            name = f"{district.name} {_ESTATES[number % len(_ESTATES)]} Community {number}"
-            place = ground.in_cell(rng, district)
-            sites.append(Site(site_id=site_id, kind=SiteKind.COMMUNITY, name=name, place=place))
-            for suffix, subtype, label in (
-                ("PG", PERSON_GATE, "person gate"),
-                ("VB", VEHICLE_BARRIER, "vehicle barrier"),
-            ):
-                devices.append(
-                    DeviceRecord(
-                        device_id=f"{site_id}-{suffix}",
-                        family=DeviceFamily.COMMUNITY,
-                        name=f"{name} {label}",
-                        place=place,
-                        subtype=subtype,
-                        site_id=site_id,
-                    )
-                )
-    return sites, devices
+    equipment = (("PG", PERSON_GATE, "person gate"), ("VB", VEHICLE_BARRIER, "vehicle barrier"))
+    return _gated_sites(
+        rng,
+        spec.communities,
+        districts,
+        ground,
+        SiteKind.COMMUNITY,
+        DeviceFamily.COMMUNITY,
+        _community,
+        equipment,
+    )
 
 
 def build_squares(
