@@ -33,6 +33,8 @@ def _default(value: object) -> str:
         return "(secret)" if value.get_secret_value() else "(empty secret)"
     if isinstance(value, Path) and value.is_relative_to(Path.home()):
         value = Path("~") / value.relative_to(Path.home())  # the docs must not depend on who rendered them
+    if isinstance(value, set | frozenset):
+        value = sorted(value)  # a set prints in hash order, which changes from run to run
     return "(none)" if value is None else f"`{value}`"
 
 
