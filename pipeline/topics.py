@@ -171,3 +171,15 @@ def _wait_visible(admin: AdminClient, names: list[str], timeout_s: float) -> Non
         if time.monotonic() > deadline:
             raise TimeoutError(f"topics not visible after {timeout_s:.0f} s: {', '.join(pending)}")
         time.sleep(0.2)
+
+
+def delete_topics(bootstrap: str, prefix: str, timeout_s: float = 30.0) -> list[str]:
+    """Delete every topic named with ``prefix`` (a run's or a test's own); return the names deleted."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    names = [
+        n for n in admin.list_topics(timeout=timeout_s).topics if n.startswith((f"{prefix}.", f"{prefix}-"))
+    ]
+    if names:
+        for future in admin.delete_topics(names, operation_timeout=timeout_s).values():
+            future.result()
+    return names

@@ -23,6 +23,7 @@ from pipeline.settings import Settings
               help="Events per second actually sent: how fast the run goes.")  # fmt: skip
 @click.option("--min-score", type=click.FloatRange(0, 1), default=0.99, show_default=True,
               help="Exit 1 when a rule's precision or recall is lower, or on any duplicate.")  # fmt: skip
+@click.option("--keep", is_flag=True, help="Leave the run's topics and database for inspection.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the scores as JSON here.")  # fmt: skip
 @pass_settings
@@ -34,14 +35,16 @@ def evaluate(
     virtual_rate: float,
     send_rate: float,
     min_score: float,
+    keep: bool,
     json_path: Path | None,
 ) -> None:
     """Run scenarios through the live pipeline and report precision and recall per rule.
 
     Starts the local stack if needed, gives the run its own topics and database, starts a worker, sends
     the city's traffic with the scenarios injected (on a compressed clock), waits until the worker has
-    caught up, then scores every alert against the scenarios' ground truth. Needs an HMAC key
-    (WARMCITY_PRIVACY_HMAC_KEY, or the demo's generated one).
+    caught up, then scores every alert against the scenarios' ground truth. Afterwards it removes the
+    run's topics and database, and stops the stack if it started it (--keep leaves both). Needs an HMAC
+    key (WARMCITY_PRIVACY_HMAC_KEY, or the demo's generated one).
     """
     from pipeline.demo import with_demo_key
     from pipeline.evaluation.run import EvaluationOptions, run_evaluation
@@ -49,15 +52,20 @@ def evaluate(
     from pipeline.simulate.scenarios.base import ScenarioError
     from pipeline.stack import LocalStack, StackError
 
+    stack = LocalStack(settings)
+    running_before = any(status.state == "running" for status in stack.status())
     try:
-        LocalStack(settings).up()
+        stack.up()
     except StackError as exc:
         fail(str(exc))
-    options = EvaluationOptions(profile, scenarios, seed, virtual_rate, send_rate)
+    options = EvaluationOptions(profile, scenarios, seed, virtual_rate, send_rate, keep=keep)
     try:
         result = run_evaluation(with_demo_key(settings, click.echo), options, click.echo)
     except ScenarioError as exc:
         fail(str(exc), code=2)
+    finally:
+        if not running_before and not keep:
+            click.echo(f"stack stopped ({', '.join(stack.down()) or 'nothing to stop'})")
     click.echo(render_table(result.scores))
     lowest_precision, lowest_recall, duplicates = worst(result.scores)
     click.echo(

@@ -35,6 +35,7 @@ class EvaluationOptions:
     virtual_rate: float = 40.0
     send_rate: float = 3000.0
     timeout_s: float = 300.0
+    keep: bool = False  # leave the run's topics and database for inspection
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ def run_evaluation(settings: Settings, options: EvaluationOptions, echo: Echo) -
         if not wait_caught_up(bootstrap, group, inputs, options.timeout_s):
             echo(f"  warning: the worker had not caught up after {options.timeout_s:.0f} s")
         alerts = _settled_alerts(bootstrap, topics.alerts, options.timeout_s, echo)
+    if not options.keep:
+        _clean_up(settings, echo)
     truth = simulator.ground_truth()
     truth_path = run_dir / "ground-truth.jsonl"
     write_ground_truth(truth_path, truth)
@@ -121,6 +124,18 @@ def run_evaluation(settings: Settings, options: EvaluationOptions, echo: Echo) -
         ground_truth_path=truth_path,
         prefix=topics.prefix,
     )
+
+
+def _clean_up(settings: Settings, echo: Echo) -> None:
+    """Drop the run's topics and database: a run leaves only its ground truth and its report."""
+    from pipeline.storage.client import clickhouse_client
+    from pipeline.topics import delete_topics
+
+    deleted = delete_topics(settings.kafka.bootstrap_servers, settings.kafka.topic_prefix)
+    clickhouse_client(settings.clickhouse, database="").execute(
+        f"DROP DATABASE IF EXISTS `{settings.clickhouse.database}`"
+    )
+    echo(f"  removed {len(deleted)} topics and database {settings.clickhouse.database} (--keep leaves them)")
 
 
 def _settled_alerts(bootstrap: str, topic: str, timeout_s: float, echo: Echo) -> list[Alert]:
