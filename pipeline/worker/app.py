@@ -11,7 +11,6 @@ Bad data never raises: it is dead-lettered by the stages. The detection agents l
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -42,8 +41,6 @@ from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.detection import DetectionEngine
 from pipeline.worker.references import ReferenceFeeds
-
-log = logging.getLogger(__name__)
 
 
 def withhold_acks(events: Sequence[Any]) -> None:
@@ -137,7 +134,6 @@ class PipelineWorker:
 
             async def intake(stream: Any, family: DeviceFamily = family, enriched: Any = enriched) -> None:
                 await self.reference_ready()
-                log.info("reference data loaded: %s", self.references.summary())
                 async for events in stream.take_events(
                     self.processing.max_rows, within=self.processing.max_wait_s
                 ):

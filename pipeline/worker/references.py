@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,8 @@ from pipeline.contracts.sites import CrowdZone, DepotRecord, Site, TransportPerm
 from pipeline.reference_feed import ReferenceFeed, wait_all_ready
 from pipeline.rules.references import References
 from pipeline.topics import Topics
+
+log = logging.getLogger(__name__)
 
 # Reference topic -> the record it holds; keys are as the topics key them (see pipeline/topics.py).
 RECORDS: dict[str, type[BaseModel]] = {
@@ -52,6 +55,7 @@ class ReferenceFeeds:
                 for feed in self.feeds.values():
                     feed.start()
                 await asyncio.to_thread(wait_all_ready, list(self.feeds.values()), timeout_s)
+                log.info("reference data loaded: %s", self.summary())
                 self._ready.set_result(None)
             except BaseException as exc:
                 self._ready.set_exception(exc)
