@@ -1,8 +1,8 @@
 """Every threshold and window of the detection rules, in one frozen object with documented defaults.
 
-Resolved once at start and passed to each rule's constructor; rules never read the environment. The lead
-maps the fields to ``WARMCITY_RULES_*`` environment variables (pydantic-settings parses a timedelta from
-seconds). This module must not import Faust, Kafka or any rule.
+Resolved once at start and passed to each rule's constructor; rules never read the environment. Every
+field is also a ``WARMCITY_RULES_<FIELD>`` environment variable (durations in seconds), built from this
+class in ``pipeline/settings.py``. This module must not import Faust, Kafka or any rule.
 """
 
 from __future__ import annotations
