@@ -19,6 +19,9 @@ class RejectReason(StrEnum):
     NOT_JSON = "not_json"
     NOT_OBJECT = "not_object"
     SCHEMA = "schema"
+    CONTROL_CHARACTER = "control_character"
+    EVENT_TIME_FUTURE = "event_time_future"
+    EVENT_TIME_TOO_OLD = "event_time_too_old"
     UNKNOWN_DEVICE = "unknown_device"
     WRONG_FAMILY = "wrong_family"
 

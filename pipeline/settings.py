@@ -82,6 +82,12 @@ class PipelineSettings(BaseSettings):
     log_level: Literal["crit", "error", "warn", "info", "debug"] = Field(
         "info", description="Worker log level."
     )
+    max_event_ahead_s: float = Field(
+        300.0, gt=0, description="Events timed further ahead of the worker's clock are dead-lettered."
+    )
+    max_event_age_s: float = Field(
+        7 * 86400.0, gt=0, description="Events older than this are dead-lettered (default 7 days)."
+    )
     reference_ready_timeout_s: float = Field(
         60.0, gt=0, description="How long a worker waits to load reference topics before it fails, s."
     )

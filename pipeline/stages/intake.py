@@ -23,7 +23,7 @@ from pipeline.errors import InvalidEvent
 from pipeline.stages.deadletter import dead_letter_for
 from pipeline.stages.enrich import enrich_event
 from pipeline.stages.privacy import Pseudonymiser
-from pipeline.stages.validate import validate_event
+from pipeline.stages.validate import EventTimeLimits, check_event_time, validate_event
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class IntakeContext:
     devices: Mapping[str, DeviceRecord]
     plate_watchlist: Mapping[str, PlateWatchEntry]
     person_watchlist: Mapping[str, PersonWatchEntry]
+    event_time_limits: EventTimeLimits = field(default_factory=EventTimeLimits)
 
 
 @dataclass
@@ -62,6 +63,7 @@ def process_batch(
     for message in messages:
         try:
             event = context.pseudonymiser.pseudonymise(validate_event(message.value, family))
+            check_event_time(event, now, context.event_time_limits)
             enriched = enrich_event(
                 event, family, context.devices, context.plate_watchlist, context.person_watchlist
             )

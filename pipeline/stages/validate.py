@@ -3,6 +3,10 @@ naming what was wrong (the field and the problem, never the field's value: it ma
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 import orjson
@@ -14,6 +18,17 @@ from pipeline.contracts.families import FAMILIES
 from pipeline.errors import InvalidEvent, RejectReason
 
 MAX_MESSAGE_BYTES = 64 * 1024
+# C0 controls and DEL: no field of any contract needs one, and an escape sequence in a string would reach
+# an operator's terminal through `alerts tail`.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class EventTimeLimits:
+    """How far from the processing time an event time may be: clocks drift, devices buffer."""
+
+    max_ahead: timedelta = timedelta(minutes=5)
+    max_age: timedelta = timedelta(days=7)
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -41,7 +56,37 @@ def decode_document(raw: bytes | None) -> dict[str, object]:
         raise InvalidEvent(RejectReason.NOT_JSON, str(exc)) from None
     if not isinstance(document, dict):
         raise InvalidEvent(RejectReason.NOT_OBJECT, f"expected a JSON object, got {type(document).__name__}")
+    for path, text in _strings(document, ""):
+        if _CONTROL.search(text):
+            raise InvalidEvent(
+                RejectReason.CONTROL_CHARACTER, f"{path or '<key>'}: contains a control character"
+            )
     return document
+
+
+def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    """Every string in a JSON document, keys included, with where it is."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield path, key
+            yield from _strings(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def check_event_time(event: EventEnvelope, now: datetime, limits: EventTimeLimits) -> None:
+    """``InvalidEvent`` for an event time too far ahead of ``now`` or too long before it."""
+    if event.event_time - now > limits.max_ahead:
+        ahead = (event.event_time - now).total_seconds()
+        raise InvalidEvent(
+            RejectReason.EVENT_TIME_FUTURE, f"event_time: {ahead:.0f} s ahead of the pipeline's clock"
+        )
+    if now - event.event_time > limits.max_age:
+        days = (now - event.event_time).total_seconds() / 86400
+        raise InvalidEvent(RejectReason.EVENT_TIME_TOO_OLD, f"event_time: {days:.1f} days old")
 
 
 def validate_event(raw: bytes | None, family: DeviceFamily) -> EventEnvelope:

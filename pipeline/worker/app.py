@@ -37,6 +37,7 @@ from pipeline.stages.rows import (
     device_event_row,
     plate_read_row,
 )
+from pipeline.stages.validate import EventTimeLimits
 from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.detection import DetectionEngine
@@ -93,6 +94,10 @@ class PipelineWorker:
             devices=refs.devices,
             plate_watchlist=refs.plate_watchlist,
             person_watchlist=refs.person_watchlist,
+            event_time_limits=EventTimeLimits(
+                max_ahead=timedelta(seconds=settings.pipeline.max_event_ahead_s),
+                max_age=timedelta(seconds=settings.pipeline.max_event_age_s),
+            ),
         )
         rule_settings = settings.rule_settings()
         self.engine = DetectionEngine(event_rules(rule_settings), detection_rules(rule_settings), refs)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +23,10 @@ from pipeline.worker.child import settings_env, worker_process
 from tests.unit.factories import TEST_KEY
 
 T = TypeVar("T")
+
+# Integration tests send events timed now: the intake refuses events older than a week (and a fixed date
+# in a test would age past that).
+NOW_ISO = datetime.now(UTC).isoformat()
 
 
 def free_port() -> int:

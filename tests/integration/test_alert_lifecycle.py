@@ -17,6 +17,7 @@ from pipeline.settings import Settings
 from pipeline.storage.client import clickhouse_client
 from pipeline.worker.child import settings_env
 from tests.integration.helpers import (
+    NOW_ISO,
     prepared,
     produce,
     read_topic,
@@ -50,7 +51,7 @@ def test_watch_list_changes_and_operator_actions(
     produce(bootstrap, topics.ref_devices, [(b"KK-DS-0001", device().model_dump_json().encode())])
 
     def read(n: int) -> tuple[bytes, bytes]:
-        return b"KK-DS-0001", plate_read_bytes(event_id=f"ev-life-{n:04d}", plate=PLATE)
+        return b"KK-DS-0001", plate_read_bytes(event_id=f"ev-life-{n:04d}", plate=PLATE, event_time=NOW_ISO)
 
     log_path = tmp_path / "worker.log"
     with running_worker(settings, log_path):

@@ -12,7 +12,7 @@ from pipeline.contracts.examples import EXAMPLES
 from pipeline.contracts.families import FAMILIES, schema_name_of
 from pipeline.settings import Settings
 from pipeline.storage.client import clickhouse_client
-from tests.integration.helpers import prepared, produce, running_worker, scenario_settings, wait_for
+from tests.integration.helpers import NOW_ISO, prepared, produce, running_worker, scenario_settings, wait_for
 from tests.unit.factories import device
 
 pytestmark = pytest.mark.integration
@@ -25,7 +25,7 @@ def test_every_event_type_is_stored_with_its_place(
     bootstrap, topics = prepared(settings, unique_database)
 
     by_family = {
-        family: [EXAMPLES[schema_name_of(t)] for t in contract.event_types]
+        family: [{**EXAMPLES[schema_name_of(t)], "event_time": NOW_ISO} for t in contract.event_types]
         for family, contract in FAMILIES.items()
     }
     registry = {

@@ -16,6 +16,7 @@ from pipeline.errors import RejectReason
 from pipeline.settings import Settings
 from pipeline.storage.client import clickhouse_client
 from tests.integration.helpers import (
+    NOW_ISO,
     prepared,
     produce,
     read_topic,
@@ -49,12 +50,17 @@ def test_reads_are_enriched_alerted_dead_lettered_and_stored_once(
     good = [
         (
             b"KK-DS-0002",
-            plate_read_bytes(event_id=f"ev-it-{n:04d}", device_id="KK-DS-0002", plate=f"蒙K1{n:04d}"),
+            plate_read_bytes(
+                event_id=f"ev-it-{n:04d}", device_id="KK-DS-0002", plate=f"蒙K1{n:04d}", event_time=NOW_ISO
+            ),
         )
         for n in range(20)
     ]
-    watched = (b"KK-DS-0001", plate_read_bytes(event_id="ev-it-watched", plate=WATCHED))
-    unknown = (b"KK-XX-0404", plate_read_bytes(event_id="ev-it-unknown", device_id="KK-XX-0404"))
+    watched = (b"KK-DS-0001", plate_read_bytes(event_id="ev-it-watched", plate=WATCHED, event_time=NOW_ISO))
+    unknown = (
+        b"KK-XX-0404",
+        plate_read_bytes(event_id="ev-it-unknown", device_id="KK-XX-0404", event_time=NOW_ISO),
+    )
     produce(
         bootstrap,
         topics.raw_plate_reads,

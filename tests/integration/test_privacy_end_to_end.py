@@ -15,6 +15,7 @@ from pipeline.settings import Settings
 from pipeline.stages.privacy import Pseudonymiser
 from pipeline.storage.client import clickhouse_client
 from tests.integration.helpers import (
+    NOW_ISO,
     prepared,
     produce,
     read_topic,
@@ -22,7 +23,7 @@ from tests.integration.helpers import (
     scenario_settings,
     wait_for,
 )
-from tests.unit.factories import EVENT_TIME, TEST_KEY, device
+from tests.unit.factories import TEST_KEY, device
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +42,7 @@ DEVICES = {
 
 def envelope(schema: str, device_id: str, n: int) -> dict[str, Any]:
     return {"schema": schema, "event_id": f"ev-priv-{schema}-{n}", "device_id": device_id,
-            "event_time": EVENT_TIME.isoformat()}  # fmt: skip
+            "event_time": NOW_ISO}  # fmt: skip
 
 
 def person_events(id_number: str, name: str, n: int) -> dict[DeviceFamily, list[bytes]]:
