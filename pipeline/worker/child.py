@@ -2,34 +2,49 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
+
 from pipeline.settings import Settings
 
 STOP_TIMEOUT_S = 30.0
 
 
+def _as_env(section: BaseSettings) -> dict[str, str]:
+    """Every field of a settings section as the environment variable that sets it (JSON for lists)."""
+    prefix = str(section.model_config.get("env_prefix", ""))
+    dumped = section.model_dump(mode="json")
+    env = {}
+    for name, dumped_value in dumped.items():
+        raw = getattr(section, name)
+        if raw is None:
+            continue
+        value = raw.get_secret_value() if isinstance(raw, SecretStr) else dumped_value
+        env[f"{prefix}{name}".upper()] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    return env
+
+
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes a child process resolve the settings that matter to a worker."""
-    return {
-        "WARMCITY_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
-        "WARMCITY_KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix,
-        "WARMCITY_KAFKA_PARTITIONS": str(settings.kafka.partitions),
-        "WARMCITY_CLICKHOUSE_HOST": settings.clickhouse.host,
-        "WARMCITY_CLICKHOUSE_PORT": str(settings.clickhouse.port),
-        "WARMCITY_CLICKHOUSE_DATABASE": settings.clickhouse.database,
-        "WARMCITY_CLICKHOUSE_USER": settings.clickhouse.user,
-        "WARMCITY_CLICKHOUSE_PASSWORD": settings.clickhouse.password.get_secret_value(),
-        "WARMCITY_PIPELINE_APP_ID": settings.pipeline.app_id,
-        "WARMCITY_PIPELINE_METRICS_PORT": str(settings.pipeline.metrics_port),
-        "WARMCITY_PIPELINE_DATA_DIR": str(settings.pipeline.data_dir),
-        "WARMCITY_PIPELINE_SINK_BATCH_WITHIN_S": str(settings.pipeline.sink_batch_within_s),
-        "WARMCITY_PRIVACY_HMAC_KEY": settings.privacy.hmac_key.get_secret_value(),
-    }
+    """The environment that makes a child process resolve the same settings as ``settings``: Kafka,
+    ClickHouse, the pipeline, privacy, alerting and rule settings, every field of each."""
+    env: dict[str, str] = {}
+    for section in (
+        settings.kafka,
+        settings.clickhouse,
+        settings.pipeline,
+        settings.privacy,
+        settings.alerting,
+        settings.rules,
+    ):
+        env.update(_as_env(section))
+    return env
 
 
 @contextmanager
