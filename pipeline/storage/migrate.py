@@ -3,6 +3,10 @@
 Files are named ``NNNN_name.sql``; statements are separated by ``;`` at the end of a line. Applied
 versions are recorded in ``schema_migrations`` with a checksum: re-running is a no-op, and a file that
 changed after it was applied is reported instead of silently ignored.
+
+Each file is rendered for the connected server before it is split (``pipeline/storage/dialect.py``:
+``/*LC*/`` and ``/*CODEC(...)*/`` markers, ``-- requires: <feature>`` guards); the checksum is that of the
+file text, whatever server it was rendered for.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from clickhouse_driver import Client
 import pipeline
 from pipeline.settings import ClickHouseSettings
 from pipeline.storage.client import clickhouse_client
+from pipeline.storage.dialect import DialectError, ServerDialect
 
 MIGRATIONS_DIR = Path(pipeline.__file__).resolve().parent.parent / "schemas" / "clickhouse"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -42,8 +47,10 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
 
-    def statements(self) -> list[str]:
-        parts = re.split(r";\s*$", self.sql, flags=re.MULTILINE)
+    def statements(self, dialect: ServerDialect | None = None) -> list[str]:
+        """The statements to execute on a server of ``dialect``; without one, the file as written."""
+        sql = self.sql if dialect is None else dialect.render(self.sql)
+        parts = re.split(r";\s*$", sql, flags=re.MULTILINE)
         cleaned = ("\n".join(ln for ln in p.splitlines() if not ln.strip().startswith("--")) for p in parts)
         return [s.strip() for s in cleaned if s.strip()]
 
@@ -68,6 +75,11 @@ def applied_migrations(client: Client) -> dict[int, str]:
     return {int(version): str(checksum) for version, checksum in rows}
 
 
+def server_dialect(client: Client) -> ServerDialect:
+    """The dialect of the server ``client`` talks to, from ``SELECT version()``."""
+    return ServerDialect.from_version(str(client.execute("SELECT version()")[0][0]))
+
+
 def migrate(
     settings: ClickHouseSettings, database: str | None = None, migrations: list[Migration] | None = None
 ) -> list[Migration]:
@@ -79,6 +91,7 @@ def migrate(
     clickhouse_client(settings, database="").execute(f"CREATE DATABASE IF NOT EXISTS `{database}`")
     server = clickhouse_client(settings, database=database)
     server.execute(_LEDGER)
+    dialect = server_dialect(server)
     done = applied_migrations(server)
     applied = []
     for migration in migrations:
@@ -90,7 +103,11 @@ def migrate(
                     "add a new migration instead of editing an applied one"
                 )
             continue
-        for statement in migration.statements():
+        try:
+            statements = migration.statements(dialect)
+        except DialectError as exc:
+            raise MigrationError(f"migration {migration.version:04d}_{migration.name}: {exc}") from exc
+        for statement in statements:
             server.execute(statement)
         server.execute(
             "INSERT INTO schema_migrations (version, name, checksum) VALUES",
