@@ -14,7 +14,7 @@ from pipeline.cli.reference_cmd import registry, watchlist
 from pipeline.cli.schemas_cmd import schemas
 from pipeline.cli.simulate_cmd import simulate
 from pipeline.cli.stack_cmd import stack
-from pipeline.cli.storage_cmd import migrate
+from pipeline.cli.storage_cmd import migrate, storage
 from pipeline.cli.topics_cmd import topics
 from pipeline.cli.worker_cmd import worker
 
@@ -33,6 +33,7 @@ for command in (
     stack,
     topics,
     migrate,
+    storage,
     registry,
     watchlist,
     simulate,

@@ -1,30 +1,118 @@
-"""``warmcity migrate``: apply the ClickHouse migrations in schemas/clickhouse."""
+"""``warmcity migrate`` and ``warmcity storage``: the ClickHouse schema and its retention."""
 
 from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.cli.common import fail, pass_settings
 from pipeline.settings import Settings
 
+if TYPE_CHECKING:
+    from pipeline.storage.dialect import ServerDialect
+
+_DATABASE_HELP = "Database (default: WARMCITY_CLICKHOUSE_DATABASE)."
+
+
+def _database(settings: Settings, database: str | None) -> str:
+    target = database or settings.clickhouse.database
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", target):
+        fail(f"--database {target!r} is not a plain identifier (letters, digits, underscore)", code=2)
+    return target
+
 
 @click.command()
 @click.option("--database", default=None, help="Database to migrate (default: WARMCITY_CLICKHOUSE_DATABASE).")
 @pass_settings
 def migrate(settings: Settings, database: str | None) -> None:
-    """Create the database and apply the migrations it lacks, in order; safe to run again."""
-    from pipeline.storage.migrate import MigrationError, load_migrations
+    """Create the database and apply the migrations it lacks, in order; safe to run again.
+
+    Each migration is rendered for the server's version first (docs/stack.md, pipeline/storage/dialect.py):
+    statements marked `-- requires: <feature>` are skipped on servers without that feature.
+    """
+    from pipeline.storage.client import clickhouse_client
+    from pipeline.storage.migrate import MigrationError, load_migrations, server_dialect
     from pipeline.storage.migrate import migrate as apply
 
     target = database or settings.clickhouse.database
     where = f"{settings.clickhouse.host}:{settings.clickhouse.port}/{target}"
     try:
         applied = apply(settings.clickhouse, target, load_migrations())
+        dialect = server_dialect(clickhouse_client(settings.clickhouse, database="")) if applied else None
     except MigrationError as exc:
         fail(str(exc))
     except Exception as exc:
         fail(f"ClickHouse at {where}: {exc}")
-    if applied:
-        for migration in applied:
-            click.echo(f"applied {migration.version:04d}_{migration.name}")
+    for migration in applied:
+        click.echo(f"applied {migration.version:04d}_{migration.name}{_skipped(dialect, migration.sql)}")
     click.echo(f"{where} is up to date")
+
+
+def _skipped(dialect: ServerDialect | None, sql: str) -> str:
+    dropped = dialect.dropped(sql) if dialect is not None else []
+    if dialect is None or not dropped:
+        return ""
+    lacking = ", ".join(sorted({feature for features in dropped for feature in features}))
+    return f" ({len(dropped)} statements skipped: ClickHouse {dialect.version_text} lacks {lacking})"
+
+
+@click.group()
+def storage() -> None:
+    """Maintenance of the ClickHouse tables: retention of old events."""
+
+
+@storage.command()
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=1),
+    required=True,
+    metavar="N",
+    help="Drop the days whose every event is older than N days (migration 0006 keeps 400).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be dropped; drop nothing.")
+@click.option("--database", default=None, help=_DATABASE_HELP)
+@pass_settings
+def prune(settings: Settings, older_than_days: int, dry_run: bool, database: str | None) -> None:
+    """Drop whole day partitions older than N days from the event tables.
+
+    The tables are plate_reads, device_events, plate_reads_by_plate and device_events_by_subject; the
+    hourly aggregates, device status and alerts keep their history. This is retention for servers
+    without TTL (18.16, the local stack); from 19.6 on the server deletes rows older than 400 days
+    itself (migration 0006). Connects as WARMCITY_CLICKHOUSE_USER. Each partition is listed before it
+    is dropped.
+    """
+    from pipeline.storage.client import clickhouse_client
+    from pipeline.storage.prune import DayPartition, PruneError, cutoff
+    from pipeline.storage.prune import prune as run
+
+    target = _database(settings, database)
+    where = f"{settings.clickhouse.host}:{settings.clickhouse.port}/{target}"
+    today = datetime.now(UTC).date()
+    verb = "would drop" if dry_run else "dropping"
+
+    def report(partition: DayPartition) -> None:
+        click.echo(
+            f"{verb} {partition.table:<26} {partition.day.isoformat()}  "
+            f"{partition.rows:>12,} rows  {partition.bytes_on_disk / 1e6:>10.1f} MB"
+        )
+
+    first_kept = cutoff(today, older_than_days)
+    client = clickhouse_client(settings.clickhouse, database="")
+    try:
+        plan = run(client, target, older_than_days, today, dry_run=dry_run, report=report)
+    except PruneError as exc:
+        fail(str(exc))
+    except Exception as exc:
+        # The server's message without its stack trace.
+        fail(f"ClickHouse at {where}: {str(exc).split('Stack trace:')[0].strip()}")
+    finally:
+        client.disconnect()
+    if not plan:
+        click.echo(f"{where}: no day before {first_kept.isoformat()} to drop")
+        return
+    done = "would drop" if dry_run else "dropped"
+    rows = sum(p.rows for p in plan)
+    click.echo(f"{where}: {done} {len(plan)} partitions ({rows:,} rows) before {first_kept.isoformat()}")
