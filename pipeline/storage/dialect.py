@@ -104,13 +104,13 @@ class ServerDialect:
         kept = [chunk for chunk in _STATEMENT_END.split(sql) if self._keeps(chunk)]
         return self._resolve_markers(";\n".join(kept))
 
-    def dropped(self, sql: str) -> list[str]:
-        """The features missing here that made ``render`` drop a statement, one entry per statement."""
+    def dropped(self, sql: str) -> list[tuple[str, ...]]:
+        """For each statement ``render`` drops, the features it requires that this server lacks."""
         missing = []
         for chunk in _STATEMENT_END.split(sql):
-            absent = [f for f in requirements(chunk) if not self.supports(f)]
+            absent = tuple(f for f in requirements(chunk) if not self.supports(f))
             if absent:
-                missing.append(", ".join(absent))
+                missing.append(absent)
         return missing
 
     def _keeps(self, chunk: str) -> bool:

@@ -111,14 +111,14 @@ SELECT 1;
 def test_guarded_statements_are_dropped_where_a_feature_is_missing() -> None:
     old = Migration(9, "guarded", GUARDED).statements(OLD)
     assert old == ["CREATE TABLE a (x String) ENGINE = Log", "SELECT 1"]
-    assert OLD.dropped(GUARDED) == ["ttl", "ttl, rbac"]
+    assert OLD.dropped(GUARDED) == [("ttl",), ("ttl", "rbac")]
     middle = ServerDialect.from_version("19.6.2")
     assert Migration(9, "guarded", GUARDED).statements(middle) == [
         "CREATE TABLE a (x LowCardinality(String)) ENGINE = Log",
         "ALTER TABLE a MODIFY TTL now() + INTERVAL 1 DAY",
         "SELECT 1",
     ]
-    assert middle.dropped(GUARDED) == ["rbac"]
+    assert middle.dropped(GUARDED) == [("rbac",)]
     assert len(Migration(9, "guarded", GUARDED).statements(NEW)) == 4
     assert NEW.dropped(GUARDED) == []
 
@@ -164,7 +164,7 @@ def test_project_migrations_render_for_both_servers() -> None:
     assert sum(s.count("LowCardinality(String)") for s in new) == marked
     retention = by_version[6]
     assert retention.statements(OLD) == []
-    assert OLD.dropped(retention.sql) == ["ttl"] * 4
+    assert OLD.dropped(retention.sql) == [("ttl",)] * 4
     assert [s.split(" MODIFY")[0] for s in retention.statements(NEW)] == [
         "ALTER TABLE plate_reads",
         "ALTER TABLE device_events",
