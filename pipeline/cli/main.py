@@ -10,6 +10,7 @@ from pipeline.cli.bench_cmd import bench
 from pipeline.cli.config_cmd import config
 from pipeline.cli.demo_cmd import demo
 from pipeline.cli.evaluate_cmd import evaluate
+from pipeline.cli.query_cmd import query
 from pipeline.cli.reference_cmd import registry, watchlist
 from pipeline.cli.schemas_cmd import schemas
 from pipeline.cli.simulate_cmd import simulate
@@ -43,6 +44,7 @@ for command in (
     config,
     bench,
     evaluate,
+    query,
 ):
     cli.add_command(command)
 
