@@ -24,7 +24,7 @@ from pipeline.cli.main import cli
 from pipeline.settings import Settings
 from pipeline.storage.client import clickhouse_client
 from pipeline.storage.migrate import migrate
-from tests.unit.test_saved_queries_chdb import CASES, COLUMNS, SAMPLE, WINDOW, Case, csv_rows
+from tests.unit.test_saved_queries_chdb import CASES, COLUMNS, SAMPLE, WINDOW, Case, csv_rows, guide_sql
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +163,15 @@ def test_a_database_without_the_migrations_is_named_with_a_hint(analyst_settings
     result = run(elsewhere, "family-volume")
     assert result.exit_code == 1
     assert "it_query_none" in result.stderr and "warmcity migrate" in result.stderr
+
+
+def test_every_sql_example_of_the_guide_runs_on_18_16(analyst_settings: Settings) -> None:
+    client = clickhouse_client(analyst_settings.clickhouse)
+    try:
+        for sql in guide_sql():
+            client.execute(sql)
+        (copies, reads) = client.execute(next(sql for sql in guide_sql() if "stored_copies" in sql))[0]
+        # Two copies of each read until a background merge collapses them; the view shows one either way.
+        assert reads == len(SAMPLE["plate_reads"]) and copies in (reads, 2 * reads)
+    finally:
+        client.disconnect()
