@@ -11,12 +11,16 @@ from pipeline.settings import Settings
 @click.command()
 @pass_settings
 def worker(settings: Settings) -> None:
-    """Run a pipeline worker: validate, enrich and alert on plate reads, and write them to ClickHouse.
+    """Run a pipeline worker: validate, pseudonymise, enrich, detect and alert on the events of every
+    device family, and write them to ClickHouse.
 
-    Reads the raw topic, writes enriched reads, alerts and dead letters to their topics, and inserts
-    enriched reads and alerts into ClickHouse in batches (offsets advance only after the insert).
-    Serves Prometheus metrics on WARMCITY_PIPELINE_METRICS_PORT (default 9108). Stop with Ctrl-C.
-    Start as many as the raw topic has partitions; they share the work.
+    Reads the raw topic of each family; writes enriched events, rule inputs, detections, alerts and dead
+    letters to their topics; keeps rule state and the alert book in Faust tables; inserts plate reads,
+    other device events and alert versions into ClickHouse in batches (offsets advance only after the
+    insert, see docs/delivery.md). Stops loudly, with a non-zero exit, when the share of invalid messages
+    passes WARMCITY_PIPELINE_MAX_INVALID_SHARE. Serves Prometheus metrics on
+    WARMCITY_PIPELINE_METRICS_PORT (default 9108). Stop with Ctrl-C. Start as many as the raw topics have
+    partitions; they share the work.
     """
     from pipeline.worker.run import run_worker
 
