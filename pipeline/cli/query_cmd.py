@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from pipeline.analytics import SAVED_QUERIES, OutputFormat, ParameterError, SavedQuery
+from pipeline.analytics import SAVED_QUERIES, OutputFormat, ParameterError, QueryResult, SavedQuery
 from pipeline.analytics.params import TIME_FORMS
 from pipeline.cli.common import fail, pass_settings
 from pipeline.settings import Settings
@@ -29,8 +30,8 @@ def query(ctx: click.Context, show_list: bool) -> None:
     """Run a saved query against ClickHouse: `warmcity query NAME [OPTIONS]` (docs/analysts.md).
 
     `warmcity query --list` lists them, `warmcity query NAME --help` shows a query's parameters. Every
-    query reads the dedup and totals views, so replayed events are never counted twice. Output is an
-    aligned table, or --format csv / json.
+    query reads deduplicated data (FINAL, or the merged hourly states), so replayed events are never
+    counted twice. Output is an aligned table, or --format csv / json.
     """
     if show_list or ctx.invoked_subcommand is None:
         click.echo(listing())
@@ -42,7 +43,9 @@ def list_queries() -> None:
     click.echo(listing())
 
 
-def _execute(settings: Settings, saved: SavedQuery, output: OutputFormat, show_sql: bool, raw: Any) -> None:
+def _execute(
+    settings: Settings, saved: SavedQuery, output: OutputFormat, show_sql: bool, raw: Mapping[str, str | None]
+) -> None:
     from pipeline.analytics import format_result
 
     try:
@@ -62,7 +65,7 @@ def _execute(settings: Settings, saved: SavedQuery, output: OutputFormat, show_s
     click.echo(format_result(result, output), nl=False)
 
 
-def _run(settings: Settings, saved: SavedQuery, values: dict[str, Any]) -> Any:
+def _run(settings: Settings, saved: SavedQuery, values: dict[str, Any]) -> QueryResult:
     from clickhouse_driver.errors import Error as ClickHouseError
     from clickhouse_driver.errors import ErrorCodes
 
