@@ -6,8 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 WARMCITY := $(BIN)/warmcity
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help setup system venv demo test lint format unit integration stack-up stack-down stack-status clean
+.PHONY: help setup system venv demo test lint format unit integration bench stack-up stack-down stack-status clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -45,6 +46,9 @@ integration: setup  ## integration tests on the real Kafka and ClickHouse the pr
 
 test: setup lint  ## lint, type-check and the whole suite with the real services
 	$(BIN)/pytest tests $(PYTEST_ARGS)
+
+bench: setup  ## the pipeline against its ceiling and peers on the local stack (docs/performance.md)
+	$(WARMCITY) bench pipeline $(BENCH_ARGS)
 
 stack-up: setup  ## start the local Kafka and ClickHouse
 	$(WARMCITY) stack up

@@ -1,4 +1,5 @@
-"""``warmcity bench``: throughput benchmarks that need no running stack (today: the simulator)."""
+"""``warmcity bench``: throughput benchmarks: the simulator alone (no stack), and the pipeline on the local
+stack against its ceiling and its peers (``pipeline.bench``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import click
 import orjson
 
 from pipeline.city import PROFILES, build_city
+from pipeline.cli.common import fail, pass_settings
 from pipeline.contracts.reference import DeviceFamily
+from pipeline.settings import Settings
 from pipeline.simulate import CitySimulator, SimulationWorld, measure_generation
 from pipeline.simulate.report import describe_benchmark
 
@@ -103,3 +106,92 @@ def bench_simulate(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     click.echo(f"result -> {output}")
+
+
+def _phases(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    from pipeline.bench.phases import PhaseError, parse_phases
+
+    try:
+        return parse_phases(value)
+    except PhaseError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@bench.command("pipeline")
+@click.option("--events", type=click.IntRange(1), default=1_000_000, show_default=True,
+              help="Events the simulator puts on the raw topics; each phase processes them all.")  # fmt: skip
+@click.option("--phases", default="a,a2,b,c", show_default=True, callback=_phases,
+              help="Comma-separated: a (ceiling), a2 (hand-written loop), b (naive Faust), "
+              "c (our worker), f (two workers).")  # fmt: skip
+@click.option("--seconds", type=click.FloatRange(0.0, min_open=True), default=60.0, show_default=True,
+              help="Sustained window of (c)/(f) after the warm-up; shorter for smoke tests.")  # fmt: skip
+@click.option("--warmup", type=click.FloatRange(0.0), default=10.0, show_default=True,
+              help="Seconds after the first stored row before the sustained window starts.")  # fmt: skip
+@click.option("--profile", type=click.Choice(sorted(PROFILES)), default="city", show_default=True,
+              help="City profile of the registry and the traffic mix.")  # fmt: skip
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the city and the traffic.")
+@click.option("--watchlist", type=click.IntRange(0), default=1_000, show_default=True,
+              help="Plates on the watch list (20 of them are injected into the traffic).")  # fmt: skip
+@click.option("--inject-every", type=click.IntRange(0), default=1_000, show_default=True,
+              help="Every N-th event is a read of a watched plate (0: none).")  # fmt: skip
+@click.option("--stall-timeout", type=click.FloatRange(1.0), default=180.0, show_default=True,
+              help="A phase that makes no progress for this long (start-up included) fails.")  # fmt: skip
+@click.option("--keep", is_flag=True, help="Leave the run's topics, consumer groups and databases.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(".run/bench/pipeline.json"), show_default=True,
+              help="Where the JSON result goes; the phases' logs go next to it.")  # fmt: skip
+@pass_settings
+def bench_pipeline(
+    settings: Settings,
+    events: int,
+    phases: tuple[str, ...],
+    seconds: float,
+    warmup: float,
+    profile: str,
+    seed: int,
+    watchlist: int,
+    inject_every: int,
+    stall_timeout: float,
+    keep: bool,
+    output: Path,
+) -> None:
+    """Measure the pipeline against its ceiling and its peers on the local stack, on one workload.
+
+    Fills one set of raw topics with --events simulated events (registry and watch list on the reference
+    topics), then runs each phase on them, each with its own topics, consumer group and database:
+    (a) a confluent-kafka loop that reads and decodes; (a') a hand-written confluent-kafka loop doing our
+    work (validate, pseudonymise, enrich, watch list, rules, alerts, ClickHouse insert, commit after it);
+    (b) a minimal Faust app doing it one event at a time; (c) the real worker end to end, from its start
+    to the last row in ClickHouse, and sustained over --seconds after --warmup; (f) two workers.
+    Prints events/s per phase and the ratios (c)/(a), (c)/(a'), (c)/(b), writes them as JSON, removes what
+    it created unless --keep. Starts the local stack if needed (and stops it after, if it started it).
+
+    Example: warmcity bench pipeline --events 200000 --phases a,a2,c --seconds 20
+    """  # fmt: skip
+    import sys
+
+    from pipeline.bench.report import run_ratios
+    from pipeline.bench.runner import BenchOptions, run_benchmark
+    from pipeline.bench.table import render_table
+    from pipeline.stack import LocalStack, StackError
+
+    stack = LocalStack(settings)
+    running_before = any(status.state == "running" for status in stack.status())
+    try:
+        stack.up()
+    except StackError as exc:
+        fail(str(exc))
+    options = BenchOptions(
+        events=events, phases=phases, seconds=seconds, warmup_s=warmup, profile=profile, seed=seed,
+        watchlist=watchlist, inject_every=inject_every, stall_s=stall_timeout, keep=keep, output=output,
+    )  # fmt: skip
+    try:
+        run = run_benchmark(settings, options, click.echo, command=" ".join(["warmcity", *sys.argv[1:]]))
+    finally:
+        if not running_before and not keep:
+            click.echo(f"stack stopped ({', '.join(stack.down()) or 'nothing to stop'})")
+    click.echo("")
+    click.echo(render_table(run.results, run_ratios(run.results)))
+    click.echo(f"result -> {output}")
+    if not run.document["complete"]:
+        fail("not every phase processed every event: see the messages above and the JSON")

@@ -1,0 +1,53 @@
+"""The ratios the issue asks for, between the events/s of two phases, with the targets to meet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# (numerator, denominator, target or None): issue 6 asks for (c) >= 0.6 x (a') and >= 5 x (b).
+RATIOS: tuple[tuple[str, str, float | None], ...] = (
+    ("c", "a", None),
+    ("c", "a2", 0.6),
+    ("c", "b", 5.0),
+    ("f", "c", None),
+)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: str
+    denominator: str
+    value: float | None  # None when a phase is missing, incomplete, or measured nothing
+    target: float | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+    @property
+    def met(self) -> bool | None:
+        if self.target is None or self.value is None:
+            return None
+        return self.value >= self.target
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "value": round(self.value, 4) if self.value is not None else None,
+            "target": self.target,
+            "met": self.met,
+        }
+
+
+def ratios(rates: Mapping[str, float | None]) -> list[Ratio]:
+    """Every ratio of ``RATIOS`` whose two phases were run; ``rates`` maps phase -> events/s (None when
+    the phase did not finish every event, so that no ratio is computed from a partial run)."""
+    found = []
+    for numerator, denominator, target in RATIOS:
+        if numerator not in rates or denominator not in rates:
+            continue
+        top, bottom = rates[numerator], rates[denominator]
+        value = top / bottom if top is not None and bottom else None
+        found.append(Ratio(numerator, denominator, value, target))
+    return found
