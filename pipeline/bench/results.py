@@ -136,6 +136,10 @@ class PhaseResult:
             "complete": self.complete,
             "events_per_s": round(self.events_per_s, 1),
             "drain_s": round(self.drain.elapsed_s, 3),
+            # From the phase's start (processes started, registry not yet loaded) to the last output.
+            "events_per_s_from_start": round(self.drain.count / self.drain.end_s, 1)
+            if self.drain.end_s
+            else 0.0,
             "wall_s": round(self.wall_s, 3),
             "sustained": self.sustained.as_dict() if self.sustained is not None else None,
             "outputs": dict(self.outputs),

@@ -89,6 +89,7 @@ def test_phase_document() -> None:
     )  # fmt: skip
     document = result.as_dict()
     assert document["events_per_s"] == 50.0 and document["drain_s"] == 2.0 and document["complete"]
+    assert document["events_per_s_from_start"] == pytest.approx(33.3)
     assert document["samples"] == [[0.0, 0], [1.0, 0], [3.0, 100]]
     assert document["peak_rss_mb"] == 512.5
     assert document["sustained"]["window_s"] == 1.0
