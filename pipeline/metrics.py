@@ -14,6 +14,17 @@ DEAD_LETTERED = Counter(
     "Messages routed to the dead-letter topic, by reason.",
     ["family", "reason"],
 )
+INVALID_SHARE = Gauge(
+    "warmcity_invalid_share",
+    "Share of dead-lettered messages among the last WARMCITY_PIPELINE_INVALID_SHARE_WINDOW messages a "
+    "worker's intake took, by family.",
+    ["family"],
+)
+INVALID_SHARE_TRIPPED = Counter(
+    "warmcity_invalid_share_tripped_total",
+    "Times a family's invalid share went over WARMCITY_PIPELINE_MAX_INVALID_SHARE and stopped the worker.",
+    ["family"],
+)
 ALERTS_RAISED = Counter(
     "warmcity_alerts_raised_total", "Alerts raised, by rule and severity.", ["rule", "severity"]
 )

@@ -91,6 +91,23 @@ class PipelineSettings(BaseSettings):
     reference_ready_timeout_s: float = Field(
         60.0, gt=0, description="How long a worker waits to load reference topics before it fails, s."
     )
+    max_invalid_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="When more than this share of a family's last WARMCITY_PIPELINE_INVALID_SHARE_WINDOW "
+        "messages was dead-lettered, a worker stops (CRITICAL log, exit code 3) instead of dead-lettering "
+        "on; the batch that crossed it is not acknowledged. 1.0 disables the cap.",
+    )
+    invalid_share_window: int = Field(
+        1000, ge=1, description="Messages per family over which the invalid share is measured (sliding)."
+    )
+    invalid_share_min_messages: int = Field(
+        100,
+        ge=1,
+        description="The cap acts once a family's window holds this many messages (at most the window), "
+        "so a few bad messages at start-up do not stop a worker.",
+    )
 
 
 class PrivacySettings(BaseSettings):
