@@ -11,23 +11,39 @@ Bad data never raises: it is dead-lettered by the stages. The detection agents l
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import faust
 
 from pipeline.alerting.book import BookPolicy
 from pipeline.contracts import DeviceFamily, EnrichedEvent
 from pipeline.contracts.alert import Alert
-from pipeline.metrics import DEAD_LETTERED, EVENT_LAG_SECONDS, EVENTS_IN, EVENTS_OUT, STAGE_SECONDS
+from pipeline.metrics import (
+    DEAD_LETTERED,
+    EVENT_LAG_SECONDS,
+    EVENTS_IN,
+    EVENTS_OUT,
+    INVALID_SHARE,
+    INVALID_SHARE_TRIPPED,
+    STAGE_SECONDS,
+)
 from pipeline.rules.catalogue import detection_rules, event_rules
 from pipeline.settings import Settings
 from pipeline.sink.clickhouse import TableWriter
 from pipeline.sink.policy import FlushPolicy, RetryPolicy
 from pipeline.stages.intake import IntakeContext, RawMessage, process_batch
+from pipeline.stages.invalid_share import (
+    InvalidShareCap,
+    InvalidShareExceeded,
+    InvalidShareGuard,
+    InvalidShareTrip,
+    batch_outcomes,
+)
 from pipeline.stages.privacy import Pseudonymiser
 from pipeline.stages.rows import (
     ALERT_COLUMNS,
@@ -42,6 +58,8 @@ from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.detection import DetectionEngine
 from pipeline.worker.references import ReferenceFeeds
+
+log = logging.getLogger(__name__)
 
 
 def withhold_acks(events: Sequence[Any]) -> None:
@@ -99,6 +117,15 @@ class PipelineWorker:
                 max_age=timedelta(seconds=settings.pipeline.max_event_age_s),
             ),
         )
+        window = settings.pipeline.invalid_share_window
+        self.invalid_share = InvalidShareGuard(
+            InvalidShareCap(
+                max_share=settings.pipeline.max_invalid_share,
+                window=window,
+                min_messages=min(settings.pipeline.invalid_share_min_messages, window),
+            )
+        )
+        self.invalid_share_trip: InvalidShareTrip | None = None  # set when the cap stopped this worker
         rule_settings = settings.rule_settings()
         self.engine = DetectionEngine(event_rules(rule_settings), detection_rules(rule_settings), refs)
         self.book_policy = BookPolicy(
@@ -179,7 +206,13 @@ class PipelineWorker:
         started = time.perf_counter()
         now = datetime.now(UTC)
         EVENTS_IN.labels("intake", family.value).inc(len(events))
-        outcome = process_batch(raw_messages(events), family, self.context, now)
+        messages = raw_messages(events)
+        outcome = process_batch(messages, family, self.context, now)
+        # Before anything of the batch is sent: over the cap, none of it is dead-lettered nor acknowledged.
+        trip = self.invalid_share.observe(family, batch_outcomes(messages, outcome.dead_letters))
+        INVALID_SHARE.labels(family.value).set(self.invalid_share.share(family))
+        if trip is not None:
+            await self._stop_on_invalid_share(trip, events)
         deliveries: list[Awaitable[Any]] = []
         lag = EVENT_LAG_SECONDS.labels(family.value)
         for message, item in outcome.accepted:
@@ -197,6 +230,24 @@ class PipelineWorker:
         await delivered(deliveries)
         EVENTS_OUT.labels("intake", family.value).inc(len(outcome.enriched))
         STAGE_SECONDS.labels("intake").observe(time.perf_counter() - started)
+
+    async def _stop_on_invalid_share(self, trip: InvalidShareTrip, events: Sequence[Any]) -> NoReturn:
+        """Stop the worker with a non-zero exit code, leaving the batch unacknowledged.
+
+        Raising in an agent would not do: Faust acks the message, logs the error and restarts the agent,
+        which goes on with the next batch. Crashing the app marks every service up to the Faust worker as
+        crashed; the worker then stops and re-raises the reason, and ``run_worker`` exits with
+        ``EXIT_INVALID_SHARE``. This agent waits until it is cancelled by the shutdown."""
+        withhold_acks(events)
+        INVALID_SHARE_TRIPPED.labels(trip.family.value).inc()
+        log.critical("%s", trip.describe())
+        self.invalid_share_trip = trip
+        try:
+            raise InvalidShareExceeded(trip)
+        except InvalidShareExceeded as error:  # raised and caught, so that the crash logs a traceback
+            await self.app.crash(error)
+        await asyncio.get_running_loop().create_future()  # never resolved: cancelled by the shutdown
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def send_routed(self, inputs: Sequence[Any], detections: Sequence[Any]) -> list[Awaitable[Any]]:
         """Send rule inputs to the detect topic and detections to the detections topic."""

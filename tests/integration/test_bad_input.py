@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.contracts.dead_letter import DeadLetter
 from pipeline.settings import Settings
@@ -62,7 +63,7 @@ def test_the_corpus_is_dead_lettered_around_good_messages(
     produce(bootstrap, topics.raw_plate_reads, messages)
 
     log_path = tmp_path / "worker.log"
-    with running_worker(settings, log_path):
+    with running_worker(settings, log_path) as process:
         letters = [
             DeadLetter.model_validate_json(v)
             for _, v in read_topic(bootstrap, topics.dead_letter, len(EXPECTED))
@@ -76,6 +77,7 @@ def test_the_corpus_is_dead_lettered_around_good_messages(
             .read()
             .decode()
         )
+        assert process.poll() is None, "the worker stopped"
 
     by_offset = sorted(letters, key=lambda letter: letter.origin.offset)
     assert [letter.reason.value for letter in by_offset] == [EXPECTED[name] for name in sorted(EXPECTED)]
@@ -83,3 +85,15 @@ def test_the_corpus_is_dead_lettered_around_good_messages(
         count = sum(1 for r in EXPECTED.values() if r == reason)
         line = f'warmcity_dead_lettered_total{{family="vehicle_checkpoint",reason="{reason}"}} {count:.1f}'
         assert line in metrics, line
+
+    # The corpus alternates with good messages: never more than half of what was seen, and fewer messages
+    # than the invalid-share cap's minimum, so with the defaults the cap does not stop the worker; the gauge
+    # shows the share it measured.
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+    }
+    checkpoints = (("family", "vehicle_checkpoint"),)
+    assert samples[("warmcity_invalid_share", checkpoints)] == pytest.approx(len(EXPECTED) / len(messages))
+    assert samples.get(("warmcity_invalid_share_tripped_total", checkpoints), 0.0) == 0.0
