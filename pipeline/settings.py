@@ -58,9 +58,26 @@ class ClickHouseSettings(BaseSettings):
     database: str = Field(
         "warmcity", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$", description="Database holding the tables."
     )
-    user: str = Field("default", description="ClickHouse user.")
+    user: str = Field("default", description="ClickHouse user (admin: migrations, prune, tests).")
     password: SecretStr = Field(SecretStr(""), description="ClickHouse password.")
     connect_timeout_s: float = Field(5.0, gt=0, description="Connect timeout of one attempt, seconds.")
+    writer_user: str = Field(
+        "warmcity_writer", description="User that inserts rows (the sink): no DDL (docs/stack.md)."
+    )
+    writer_password: SecretStr = Field(SecretStr(""), description="Password of the writer user.")
+    analyst_user: str = Field(
+        "warmcity_analyst", description="Read-only user for analysts, with the limits below."
+    )
+    analyst_password: SecretStr = Field(SecretStr(""), description="Password of the analyst user.")
+    analyst_max_memory_usage: int = Field(
+        2_000_000_000, ge=0, description="Analyst: memory per query, bytes (0: no limit)."
+    )
+    analyst_max_execution_time_s: int = Field(
+        60, ge=0, description="Analyst: longest query, seconds (0: no limit)."
+    )
+    analyst_max_rows_to_read: int = Field(
+        500_000_000, ge=0, description="Analyst: rows one query may read (0: no limit)."
+    )
 
 
 class PipelineSettings(BaseSettings):

@@ -116,3 +116,21 @@ def prune(settings: Settings, older_than_days: int, dry_run: bool, database: str
     done = "would drop" if dry_run else "dropped"
     rows = sum(p.rows for p in plan)
     click.echo(f"{where}: {done} {len(plan)} partitions ({rows:,} rows) before {first_kept.isoformat()}")
+
+
+@storage.command("roles-sql")
+@pass_settings
+def roles_sql(settings: Settings) -> None:
+    """Print deploy/clickhouse/roles.sql for the configured writer and analyst users.
+
+    For servers with SQL access control (20.5 and later); the local stack (18.16) gets the same users from
+    users.d/warmcity.xml. Pipe it into `clickhouse-client --multiquery` as a user with access management.
+    Needs WARMCITY_CLICKHOUSE_WRITER_PASSWORD and WARMCITY_CLICKHOUSE_ANALYST_PASSWORD (written as SHA-256).
+    """
+    from pipeline.storage.roles import RolesError
+    from pipeline.storage.roles import roles_sql as render
+
+    try:
+        click.echo(render(settings.clickhouse), nl=False)
+    except RolesError as exc:
+        fail(str(exc), code=2)

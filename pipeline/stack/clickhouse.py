@@ -1,8 +1,9 @@
 """The ClickHouse server of the local stack: Debian's ``clickhouse-server`` 18.16 or a current ``clickhouse``.
 
-Layout under ``<run_dir>/clickhouse/``: ``config.xml`` and ``users.xml`` (rendered from
-``deploy/local/clickhouse`` on every start), ``data/``, ``tmp/``, ``user_files/``, ``format_schemas/``,
-``clickhouse-server.log`` and ``.err.log`` (the server's own), ``clickhouse.out`` (its stdout/stderr).
+Layout under ``<run_dir>/clickhouse/``: ``config.xml``, ``users.xml`` and ``users.d/warmcity.xml`` (the
+writer and analyst users; all three rendered from ``deploy/local/clickhouse`` on every start), ``data/``,
+``tmp/``, ``user_files/``, ``format_schemas/``, ``clickhouse-server.log`` and ``.err.log`` (the server's
+own), ``clickhouse.out`` (its stdout/stderr).
 
 The server runs as whoever runs ``stack up``, root included: 18.16 does not object to root, and current
 releases object only when the data folder belongs to another user, which cannot happen here because the
@@ -60,18 +61,48 @@ def users_xml(user: str, password: str) -> str:
     """The ``<users>`` entries: ``default`` without a password, plus the configured user, loopback only."""
     users = {"default": ""}
     users[user] = password
+    return "\n".join(
+        _user_entry(name, secret, "default", "WARMCITY_CLICKHOUSE_USER") for name, secret in users.items()
+    )
+
+
+def pipeline_users_values(settings: ClickHouseSettings) -> dict[str, str]:
+    """Values of ``users.d/warmcity.xml``: the writer and the analyst, each with its profile, loopback only.
+
+    They must differ from each other, from ``default`` and from the admin user (one name, one profile).
+    """
+    writer, analyst = settings.writer_password, settings.analyst_password
+    roles = {
+        "WARMCITY_CLICKHOUSE_WRITER_USER": (settings.writer_user, writer, "warmcity_writer"),
+        "WARMCITY_CLICKHOUSE_ANALYST_USER": (settings.analyst_user, analyst, "warmcity_analyst"),
+    }
+    taken = {settings.user: "WARMCITY_CLICKHOUSE_USER", "default": "the built-in user"}
     entries = []
-    for name, secret in users.items():
-        if not _USER.match(name):
-            raise StackError(f"WARMCITY_CLICKHOUSE_USER={name!r} cannot be a users.xml user name")
-        digest = hashlib.sha256(secret.encode()).hexdigest()
-        credential = f"<password_sha256_hex>{digest}</password_sha256_hex>" if secret else "<password/>"
-        entries.append(
-            f"        <{name}>\n            {credential}\n"
-            "            <networks><ip>::1</ip><ip>127.0.0.1</ip></networks>\n"
-            f"            <profile>default</profile>\n            <quota>default</quota>\n        </{name}>"
-        )
-    return "\n".join(entries)
+    for env, (name, secret, profile) in roles.items():
+        if name in taken:
+            raise StackError(
+                f"{env}={name!r} is already {taken[name]}: give each ClickHouse user its own name"
+            )
+        taken[name] = env
+        entries.append(_user_entry(name, secret.get_secret_value(), profile, env))
+    return {
+        "users": "\n".join(entries),
+        "analyst_max_memory_usage": str(settings.analyst_max_memory_usage),
+        "analyst_max_execution_time_s": str(settings.analyst_max_execution_time_s),
+        "analyst_max_rows_to_read": str(settings.analyst_max_rows_to_read),
+    }
+
+
+def _user_entry(name: str, secret: str, profile: str, env: str) -> str:
+    if not _USER.match(name):
+        raise StackError(f"{env}={name!r} cannot be a users.xml user name")
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    credential = f"<password_sha256_hex>{digest}</password_sha256_hex>" if secret else "<password/>"
+    return (
+        f"        <{name}>\n            {credential}\n"
+        "            <networks><ip>::1</ip><ip>127.0.0.1</ip></networks>\n"
+        f"            <profile>{profile}</profile>\n            <quota>default</quota>\n        </{name}>"
+    )
 
 
 def clickhouse_probe(settings: ClickHouseSettings, timeout_s: float) -> None:
@@ -168,6 +199,12 @@ class ClickHouseServer(LocalService):
         clickhouse = self.settings.clickhouse
         users = users_xml(clickhouse.user, clickhouse.password.get_secret_value())
         render(DEPLOY_DIR / "clickhouse" / "users.xml", self.home / "users.xml", {"users": users})
+        # The server merges every file of users.d/ into users.xml: the writer and the analyst live there.
+        render(
+            DEPLOY_DIR / "clickhouse" / "users.d" / "warmcity.xml",
+            self.home / "users.d" / "warmcity.xml",
+            pipeline_users_values(clickhouse),
+        )
         self.progress(f"clickhouse: using {command[0]}")
         return [*command, f"--config-file={self.config_path}"]
 
