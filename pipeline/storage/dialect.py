@@ -17,8 +17,9 @@ tests, any server an operator brings). Migrations are written once, for both, wi
     applied on 18.16 with nothing done, so a server upgraded later does not get it retroactively (add a
     migration that repeats the statement, or apply it by hand).
 
-Feature versions (ClickHouse changelogs): codecs 19.1.6, LowCardinality without the experimental setting
-19.3.3, TTL for tables and columns 19.6.2, SQL users, roles and grants (RBAC) 20.5 (first parts in 20.4).
+Feature versions, from ClickHouse's changelogs: codecs 19.1.6, LowCardinality without the experimental
+setting 19.3.3 ("production ready"), TTL for tables and columns 19.6.2. SQL users, roles and grants (RBAC):
+20.5, the project's working assumption; no changelog entry was found to confirm the exact release.
 
 This module is pure: it parses a version string and rewrites text. Asking the server for ``version()``
 and executing statements is the caller's job (``pipeline/storage/migrate.py``). The checksum of a
