@@ -134,7 +134,7 @@ class PipelineWorker:
         )
         self._stopping = threading.Event()
         retry = RetryPolicy(max_wait_s=settings.pipeline.sink_retry_max_backoff_s)
-        connect: Callable[[], Any] = lambda: clickhouse_client(settings.clickhouse)  # noqa: E731
+        connect: Callable[[], Any] = lambda: clickhouse_client(settings.clickhouse, as_user="writer")  # noqa: E731
         self.plate_reads_writer = TableWriter(
             connect, "plate_reads", PLATE_READ_COLUMNS, retry, self._stopping
         )
