@@ -76,7 +76,7 @@ def _run(settings: Settings, saved: SavedQuery, values: dict[str, Any]) -> Query
     logging.getLogger("clickhouse_driver.connection").setLevel(logging.ERROR)
     ch = settings.clickhouse
     where = f"ClickHouse at {ch.host}:{ch.port}/{ch.database}"
-    client = clickhouse_client(settings.clickhouse)
+    client = clickhouse_client(settings.clickhouse, as_user="analyst")
     try:
         return run_saved(client, saved, values)
     except ClickHouseError as exc:
