@@ -7,6 +7,7 @@ directory). The privacy key is the configured one, or one made for this run only
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import time
@@ -158,6 +159,9 @@ def run_benchmark(settings: Settings, options: BenchOptions, echo: Echo, command
     finally:
         if not options.keep:
             clean_up(settings, layout, run_dir, echo)
+    machine["load_average_end"] = (
+        [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    )
     found = document(
         tag=layout.tag,
         created_at=created_at,
