@@ -41,6 +41,8 @@ def run_ceiling(
             messages = reader.consume(num_messages=wanted, timeout=0.5)
             now = time.perf_counter()
             if not messages:
+                if not decoded + failed:  # still waiting for the first fetch: not part of the drain
+                    samples.append(Sample(now - start, 0))
                 if now - last_seen > stall_s:
                     error = f"no message for {stall_s:.0f} s after {decoded + failed:,} of {total:,}"
                     break

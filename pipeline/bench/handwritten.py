@@ -85,7 +85,9 @@ class HandWrittenLoop:
                 last_seen = now
                 first_held = first_held or now
                 held += self._process(messages, rows, offsets)
-            elif now - last_seen > stall_s and not held:
+            elif not done and not held:  # still waiting for the first fetch: not part of the drain
+                samples.append(Sample(now - start, 0))
+            if not messages and now - last_seen > stall_s and not held:
                 return samples, f"no message for {stall_s:.0f} s after {done:,} of {total:,}"
             event_rows = len(rows["plate_reads"]) + len(rows["device_events"])
             due = event_rows >= self.sink.max_rows or now - first_held >= self.sink.max_wait_s
