@@ -3,11 +3,14 @@ input topics partition by partition, and removing the run's consumer groups."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pipeline.reference_publish import producer_config
+
+log = logging.getLogger(__name__)
 
 COPY_BATCH = 10_000
 METADATA_TIMEOUT_S = 30.0
@@ -106,17 +109,30 @@ def _produce(producer: Any, topic: str, partition: int, key: bytes | None, value
             producer.poll(0.1)
 
 
-def delete_groups(bootstrap: str, prefix: str) -> list[str]:
-    """Delete the consumer groups whose id starts with ``prefix``; return their ids."""
+def delete_groups(bootstrap: str, prefix: str, wait_s: float = 30.0) -> list[str]:
+    """Delete the consumer groups whose id starts with ``prefix``; return their ids.
+
+    A group whose members are still leaving (a worker that just stopped) cannot be deleted yet: those
+    are retried every second for up to ``wait_s``; what is left after that is logged, not raised."""
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     listed = admin.list_consumer_groups(request_timeout=METADATA_TIMEOUT_S).result()
     ids = [g.group_id for g in listed.valid if g.group_id.startswith(prefix)]
-    if ids:
-        for future in admin.delete_consumer_groups(ids, request_timeout=METADATA_TIMEOUT_S).values():
+    pending, deadline = list(ids), time.monotonic() + wait_s
+    while pending:
+        failed = []
+        for group, future in admin.delete_consumer_groups(
+            pending, request_timeout=METADATA_TIMEOUT_S
+        ).items():
             try:
                 future.result()
-            except Exception:  # a group still shutting down: it expires by itself
-                continue
+            except Exception:  # still has members, or the coordinator is busy: try again
+                failed.append(group)
+        pending = failed
+        if pending and time.monotonic() >= deadline:
+            log.warning("consumer groups not deleted after %.0f s: %s", wait_s, ", ".join(pending))
+            break
+        if pending:
+            time.sleep(1.0)
     return ids
