@@ -217,3 +217,34 @@ def test_broker_restart_under_load_loses_nothing(
         wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", log_path)
         assert worker.poll() is None, "the worker must ride out the broker restart, not exit"
     assert_exactly_once(client, load)
+
+
+def test_two_workers_through_rebalances_lose_nothing(
+    scenario: tuple[Settings, Topics, LocalStack], tmp_path: Path
+) -> None:
+    """A second worker joins mid-stream (a rebalance), then the first stops (another), then it comes back
+    (a third): every event still once in the views."""
+    settings, topics, _ = scenario
+    client = clickhouse_client(settings.clickhouse)
+    load = MixedLoad(settings.kafka.bootstrap_servers, topics, total=20_000, rate=800).start()
+    second_settings = replace(
+        settings,
+        pipeline=settings.pipeline.model_copy(
+            update={"metrics_port": free_port(), "data_dir": tmp_path / "worker-2"}
+        ),
+    )
+    logs = [tmp_path / f"worker-{n}.log" for n in (1, 2, 3)]
+    with running_worker(settings, logs[0]) as first:
+        wait_for(lambda: stored(client, "plate_reads") >= 1000, 120, "the first plate reads", logs[0])
+        with running_worker(second_settings, logs[1]) as second:
+            time.sleep(15)
+            first.terminate()
+            first.wait(60)
+            time.sleep(5)
+            with running_worker(settings, logs[2]) as third:
+                load.wait()
+                wait_for(
+                    lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", logs[2]
+                )
+                assert second.poll() is None and third.poll() is None
+    assert_exactly_once(client, load)
