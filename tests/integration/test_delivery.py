@@ -1,5 +1,6 @@
 """Effectively-once delivery under faults, with real processes: a worker killed with SIGKILL mid-stream,
-ClickHouse stopped for 30 s under load, the Kafka broker restarted under load.
+ClickHouse stopped for 30 s under load, the Kafka broker restarted under load, and two workers through
+rebalances.
 
 Every test compares what was sent with what analysts read, id by id: each event must be in the
 deduplicating views exactly once, none missing, none extra. These tests stop and start servers, so they
