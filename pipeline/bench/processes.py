@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
-STOP_TIMEOUT_S = 30.0
+from pipeline.worker.child import child_process
 
-
-@contextmanager
-def child_process(
-    argv: Sequence[str], env: Mapping[str, str], log_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """``argv`` for the duration of the block, output in ``log_path``; SIGTERM after, SIGKILL after 30 s."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            list(argv), stdout=log, stderr=subprocess.STDOUT, env=dict(env), start_new_session=True
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+__all__ = ["child_process", "log_tail", "rss_mb"]
 
 
 def rss_mb(pid: int) -> float | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -48,17 +48,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def worker_process(env: Mapping[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``warmcity worker`` for the duration of the block, its output in ``log_path``; stopped after with
-    SIGTERM (Faust then shuts the agents down in order), and SIGKILL if it has not gone in 30 s."""
+def child_process(
+    argv: Sequence[str], env: Mapping[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``argv`` for the duration of the block, its output in ``log_path``; stopped after with SIGTERM, and
+    SIGKILL if it has not gone in 30 s. It leads a session of its own, so a Ctrl-C meant for the parent
+    does not reach it first (the parent stops it in order)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli.main", "worker"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=dict(env),
-            start_new_session=True,  # a Ctrl-C meant for the parent must not reach the worker first
+            list(argv), stdout=log, stderr=subprocess.STDOUT, env=dict(env), start_new_session=True
         )
         try:
             yield process
@@ -70,3 +69,8 @@ def worker_process(env: Mapping[str, str], log_path: Path) -> Iterator[subproces
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def worker_process(env: Mapping[str, str], log_path: Path) -> AbstractContextManager[subprocess.Popen[bytes]]:
+    """``warmcity worker`` as a child process (Faust shuts the agents down in order on SIGTERM)."""
+    return child_process([sys.executable, "-m", "pipeline.cli.main", "worker"], env, log_path)

@@ -23,6 +23,7 @@ from clickhouse_driver import Client
 from confluent_kafka import Consumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
+from pipeline.bench.processes import rss_mb as process_rss_mb
 from pipeline.contracts import DeviceFamily
 from pipeline.settings import Settings
 from pipeline.stack import LocalStack
@@ -117,10 +118,9 @@ def metric(port: int, name: str, **labels: str) -> float:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError(f"no VmRSS for pid {pid}")
+    rss = process_rss_mb(pid)
+    assert rss is not None, f"no resident memory for pid {pid}"
+    return rss
 
 
 def end_offsets(bootstrap: str, topic: str, partitions: int) -> int:
