@@ -87,14 +87,20 @@ def test_mostly_garbage_stops_the_worker_and_nothing_of_the_batch_is_lost(
     assert 'warmcity_invalid_share_tripped_total{family="vehicle_checkpoint"} 1.0' in metrics
 
     # The batch that crossed the cap was neither dead-lettered nor committed: at most what came before it
-    # (the good messages and a few garbage ones that kept the share under the cap) is.
+    # is. Before the window holds INVALID_SHARE_MIN_MESSAGES the guard does not judge; after that, every
+    # batch end is over the cap (all but the 20 good messages are garbage). So only garbage from batches
+    # that ended with fewer than that many messages seen can be dead letters, however the worker happened
+    # to cut the stream into batches.
     before = [
         DeadLetter.model_validate_json(v) for _, v in read_topic(bootstrap, topics.dead_letter, GARBAGE, 5)
     ]
     committed = committed_offset(bootstrap, group, topics.raw_plate_reads, partitions)
     assert committed < total
-    assert all(letter.origin.offset < GOOD * 2 for letter in before), "garbage past the cap was dead-lettered"
-    assert len(before) <= GOOD
+    judged_from = settings.pipeline.invalid_share_min_messages
+    assert all(letter.origin.offset < judged_from for letter in before), (
+        "garbage past the cap was dead-lettered"
+    )
+    assert len(before) < judged_from - GOOD
 
     # Restarted with the cap unchanged, it stops again: the garbage is still there, unacknowledged.
     with running_worker(settings, tmp_path / "worker-again.log") as process:
