@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 import faust
+from faust.types import TP
 
 from pipeline.alerting.book import BookPolicy
 from pipeline.contracts import DeviceFamily, EnrichedEvent
@@ -56,7 +57,7 @@ from pipeline.stages.rows import (
 from pipeline.stages.validate import EventTimeLimits
 from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
-from pipeline.worker.detection import DetectionEngine
+from pipeline.worker.detection import DetectionEngine, Source
 from pipeline.worker.references import ReferenceFeeds
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ class PipelineWorker:
         self.detections = self.topic(self.topics.detections)
         self._wire_intake()
         self._wire_sinks()
+        self._wire_stream_clock()
         from pipeline.worker.detection_agents import wire_detection
 
         wire_detection(self)
@@ -176,6 +178,40 @@ class PipelineWorker:
                         raise
 
             self.app.agent(raw, name=f"intake-{family.value}")(intake)
+
+    def _wire_stream_clock(self) -> None:
+        """Tell the stream clock which raw partitions this worker reads (see ``StreamClock``)."""
+        raw_topics = {self.topics.raw(family) for family in DeviceFamily}
+        clock = self.engine.clock
+
+        def raw(partitions: Any) -> list[Source]:
+            return [(tp.topic, tp.partition) for tp in partitions if tp.topic in raw_topics]
+
+        @self.app.on_partitions_revoked.connect
+        def _revoked(app: Any, /, *args: Any, **kwargs: Any) -> None:
+            clock.revoked(raw(args[0]))  # the set of revoked topic-partitions
+
+        @self.app.on_partitions_assigned.connect
+        def _assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
+            clock.assigned(raw(args[0]))  # the set of assigned topic-partitions
+
+    def note_backlog(self, events: Sequence[Any]) -> None:
+        """After a batch: how many messages still wait in each raw partition it came from."""
+        last: dict[Source, int] = {}
+        for event in events:
+            last[(event.message.topic, event.message.partition)] = event.message.offset
+        for (topic, partition), offset in last.items():
+            high = self._highwater(TP(topic, partition))
+            self.engine.clock.backlog((topic, partition), None if high is None else max(0, high - offset - 1))
+
+    def _highwater(self, tp: TP) -> int | None:
+        """The partition's end offset as of the consumer's last fetch; None when not known (aiokafka
+        asserts when the partition was revoked in the meantime)."""
+        try:
+            high = self.app.consumer.highwater(tp)
+        except (AssertionError, KeyError, AttributeError):
+            return None
+        return high if isinstance(high, int) else None
 
     def _wire_sinks(self) -> None:
         plate_reads = self.topic(self.topics.enriched(DeviceFamily.VEHICLE_CHECKPOINT))
@@ -227,6 +263,7 @@ class PipelineWorker:
             letter_key = letter.key.encode() if letter.key is not None else None
             deliveries.append(await dead_letter.send(key=letter_key, value=letter.model_dump_json().encode()))
             DEAD_LETTERED.labels(family.value, letter.reason.value).inc()
+        self.note_backlog(events)
         await delivered(deliveries)
         EVENTS_OUT.labels("intake", family.value).inc(len(outcome.enriched))
         STAGE_SECONDS.labels("intake").observe(time.perf_counter() - started)

@@ -11,7 +11,7 @@ No Faust here either: the agents in ``app.py`` move messages; this module decide
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,31 +53,71 @@ class Routed:
     inputs: list[RuleInput] = field(default_factory=list)
 
 
+Source = tuple[str, int]  # a raw topic and partition
+
+
+@dataclass
+class _Heard:
+    latest: datetime | None  # the newest event time read from the partition; None: assigned, none read yet
+    heard: float  # monotonic time of the last message (or of the assignment)
+    behind: int | None = None  # messages known to wait after the last one read (None: not known)
+
+
 @dataclass
 class StreamClock:
     """What 'now' means for time-driven rules: a low watermark of event time over the raw partitions.
 
-    Each raw partition's latest event time is tracked; 'now' is the earliest of them, over the partitions
-    heard from within ``idle_s`` of wall-clock time (an idle partition must not hold time back forever).
-    Judging by event time lets replayed or compressed history be judged by its own clock; taking the
-    earliest partition keeps one partition that runs ahead from declaring the others' devices silent."""
+    Each raw partition's latest event time is tracked; 'now' is the earliest of them. Taking the earliest
+    keeps one partition that runs ahead from declaring the others' devices silent, and judging by event
+    time lets replayed or compressed history be judged by its own clock.
+
+    A partition stops holding time back only when it is *idle*: read to its end (nothing known to wait
+    after the last message read) and silent for ``idle_s`` of wall-clock time. A partition with a backlog
+    holds time back however long the worker takes to reach it: under load, some partitions are read
+    later than others, and by then the rest of the stream may be minutes of event time ahead. A partition
+    assigned but not yet read holds time back (nothing is due) for ``idle_s``: it may hold older events.
+    When every partition is idle, 'now' is the latest event time read anywhere."""
 
     idle_s: float = 10.0
-    _latest: dict[tuple[str, int], tuple[datetime, float]] = field(default_factory=dict)
+    _sources: dict[Source, _Heard] = field(default_factory=dict)
 
-    def saw(self, source: tuple[str, int], moment: datetime) -> None:
-        previous = self._latest.get(source)
-        latest = moment if previous is None else max(previous[0], moment)
-        self._latest[source] = (latest, time.monotonic())
+    def saw(self, source: Source, moment: datetime) -> None:
+        previous = self._sources.get(source)
+        latest = moment if previous is None or previous.latest is None else max(previous.latest, moment)
+        behind = None if previous is None else previous.behind
+        self._sources[source] = _Heard(latest, time.monotonic(), behind)
+
+    def backlog(self, source: Source, waiting: int | None) -> None:
+        """How many messages wait in ``source`` after the last one read (None: not known)."""
+        heard = self._sources.get(source)
+        if heard is not None:
+            heard.behind = waiting
+
+    def assigned(self, sources: Iterable[Source]) -> None:
+        for source in sources:
+            self._sources.setdefault(source, _Heard(None, time.monotonic()))
+
+    def revoked(self, sources: Iterable[Source]) -> None:
+        for source in sources:
+            self._sources.pop(source, None)
 
     @property
     def now(self) -> datetime:
         horizon = time.monotonic() - self.idle_s
-        live = [latest for latest, heard in self._latest.values() if heard >= horizon]
-        if live:
-            return min(live)
-        everything = [latest for latest, _ in self._latest.values()]
-        return max(everything) if everything else datetime.min.replace(tzinfo=UTC)
+        holding: list[datetime] = []
+        for heard in self._sources.values():
+            if heard.latest is None:
+                if heard.heard >= horizon:
+                    return NEVER  # assigned, not read yet: it may hold older events
+            elif heard.heard >= horizon or (heard.behind is not None and heard.behind > 0):
+                holding.append(heard.latest)
+        if holding:
+            return min(holding)
+        everything = [heard.latest for heard in self._sources.values() if heard.latest is not None]
+        return max(everything) if everything else NEVER
+
+
+NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 class DetectionEngine:
@@ -92,7 +132,7 @@ class DetectionEngine:
         self.refs = refs
         self.clock = StreamClock()
 
-    def route_event(self, enriched: EnrichedEvent, source: tuple[str, int]) -> Routed:
+    def route_event(self, enriched: EnrichedEvent, source: Source) -> Routed:
         """``source`` is the raw topic and partition the event came from (it drives the stream clock)."""
         self.clock.saw(source, enriched.event.event_time)
         routed = Routed()
