@@ -5,6 +5,17 @@ background thread, and keeps applying updates: a new wanted plate takes effect w
 every worker, without a restart. A tombstone (null value) removes the key. We do not use a Faust
 GlobalTable here: its recovery is known to hang on empty or compacted changelog partitions, and the data
 is small enough to hold as a plain dict.
+
+How a feed keeps its values is its ``Storage``: ``PARSED`` keeps the validated models (for the device
+registry and the other small topics, read on every event), with one shared ``__pydantic_fields_set__``
+per distinct set of fields instead of one set per record and nested model (a set of 5+ names is 728 bytes:
+more than half of a device record); ``as_json(Model)`` keeps each record as the compact JSON of the
+validated model (``model_dump_json(exclude_unset=True)``, an exactly sized ``bytes``) and validates it
+again on every read: for the watch lists, which may hold a million entries and are read mostly for keys
+they do not have. Either way a record is validated when it arrives, so an invalid one is rejected there.
+Measured (``tests/unit/test_reference_feed.py`` asserts the bounds): a plate watch-list entry takes about
+1,200 bytes as a model and about 250 as JSON; a device record about 2,400 bytes as parsed, about 1,000
+with the shared field sets.
 """
 
 from __future__ import annotations
@@ -14,28 +25,79 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from pipeline.metrics import REFERENCE_ENTRIES
 
 log = logging.getLogger(__name__)
 
 V = TypeVar("V")
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Storage(Generic[V]):
+    """How a feed keeps a parsed value (``keep``) and gives it back to readers (``load``; None: as kept)."""
+
+    keep: Callable[[V], Any]
+    load: Callable[[Any], V] | None = None
+
+
+_SHARED_FIELD_SETS: dict[frozenset[str], set[str]] = {}
+_shared_lock = threading.Lock()
+
+
+def share_field_sets(value: V) -> V:
+    """``value`` with every (nested) pydantic model's ``__pydantic_fields_set__`` replaced by one shared set
+    per distinct content. Only for frozen models, whose field set pydantic never changes in place
+    (``model_copy`` copies it first); other values are returned as they are."""
+    if isinstance(value, BaseModel) and value.model_config.get("frozen"):
+        names = frozenset(value.__pydantic_fields_set__)
+        with _shared_lock:
+            shared = _SHARED_FIELD_SETS.setdefault(names, set(names))
+        object.__setattr__(value, "__pydantic_fields_set__", shared)
+        for item in value.__dict__.values():
+            if isinstance(item, BaseModel):
+                share_field_sets(item)
+    return value
+
+
+PARSED: Storage[Any] = Storage(keep=share_field_sets)
+
+
+def as_json(model: type[M]) -> Storage[M]:
+    """Keep records of ``model`` as their compact JSON, validated again on every read."""
+
+    def keep(value: M) -> bytes:
+        return value.model_dump_json(exclude_unset=True).encode()
+
+    return Storage(keep=keep, load=model.model_validate_json)
 
 
 class ReferenceView(Mapping[str, V]):
-    """Read-only view handed to the stages; the feed thread replaces entries underneath (atomic dict ops)."""
+    """Read-only view handed to the stages; the feed thread replaces entries underneath (atomic dict ops).
+    With a ``load`` function the dict holds kept forms (see ``Storage``) and every read rebuilds the value:
+    equal each time, not the same object."""
 
-    def __init__(self, data: dict[str, V]) -> None:
+    def __init__(self, data: dict[str, Any], load: Callable[[Any], V] | None = None) -> None:
         self._data = data
+        self._load = load
 
     def __getitem__(self, key: str) -> V:
-        return self._data[key]
+        kept = self._data[key]
+        return kept if self._load is None else self._load(kept)
 
     def get(self, key: str, default: V | None = None) -> V | None:  # type: ignore[override]
-        return self._data.get(key, default)
+        kept = self._data.get(key)
+        if kept is None:
+            return default
+        return kept if self._load is None else self._load(kept)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
 
     def __iter__(self) -> Iterator[str]:
         return iter(list(self._data))
@@ -45,13 +107,21 @@ class ReferenceView(Mapping[str, V]):
 
 
 class ReferenceFeed(Generic[V]):
-    def __init__(self, bootstrap: str, topic: str, parse: Callable[[bytes], V], name: str) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        parse: Callable[[bytes], V],
+        name: str,
+        storage: Storage[V] | None = None,
+    ) -> None:
         self.topic = topic
         self.name = name
         self._bootstrap = bootstrap
         self._parse = parse
-        self._data: dict[str, V] = {}
-        self.view: ReferenceView[V] = ReferenceView(self._data)
+        self._keep = storage.keep if storage is not None else None
+        self._data: dict[str, Any] = {}
+        self.view: ReferenceView[V] = ReferenceView(self._data, storage.load if storage is not None else None)
         self._ready = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"reference-{name}", daemon=True)
@@ -77,7 +147,8 @@ class ReferenceFeed(Generic[V]):
             self._data.pop(name, None)
         else:
             try:
-                self._data[name] = self._parse(value)
+                parsed = self._parse(value)
+                self._data[name] = parsed if self._keep is None else self._keep(parsed)
             except (ValidationError, ValueError) as exc:
                 # A bad reference record must not stop the city's enrichment; it is logged and counted.
                 self.rejected += 1

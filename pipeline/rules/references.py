@@ -1,9 +1,11 @@
 """The reference data rules read: a frozen bundle of read-only mappings, one per compacted reference topic.
 
-In a worker the mappings are the Faust global tables themselves, so an added watch-list entry is seen on
-the next event without a restart; in tests and benchmarks they are plain dicts. Rules only ever read
-them. A rule must not rely on a mapping being complete at start-up beyond what the worker guarantees
-(global tables recovered before the agents run).
+In a worker the mappings are the reference feeds' live views (``pipeline.reference_feed``), so an added
+watch-list entry is seen on the next event without a restart; in tests and benchmarks they are plain
+dicts. Rules only ever read them, and only through ``Mapping`` (``get``, ``[]``, ``in``): a view may
+rebuild a value on each read (the watch lists are kept as compact JSON), so a value read twice is equal,
+not necessarily the same object. A rule must not rely on a mapping being complete at start-up beyond
+what the worker guarantees (every reference topic loaded before the agents run).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from pipeline.contracts import DeviceRecord, PersonWatchEntry, PlateWatchEntry
 from pipeline.contracts.sites import CrowdZone, DepotRecord, Site, TransportPermit
-from pipeline.reference_feed import ReferenceFeed, wait_all_ready
+from pipeline.reference_feed import PARSED, ReferenceFeed, Storage, as_json, wait_all_ready
 from pipeline.rules.references import References
 from pipeline.topics import Topics
 
@@ -27,6 +27,14 @@ RECORDS: dict[str, type[BaseModel]] = {
     "watchlist.plates": PlateWatchEntry,
     "watchlist.persons": PersonWatchEntry,
 }
+# The watch lists may hold a million entries and are asked mostly for keys they do not have: kept as
+# compact JSON (~250 bytes an entry instead of ~1,200 as models), validated again on a hit. The rest is
+# read on every event and stays parsed. See pipeline/reference_feed.py.
+COMPACT = frozenset({"watchlist.plates", "watchlist.persons"})
+
+
+def storage_of(name: str) -> Storage[Any]:
+    return as_json(RECORDS[name]) if name in COMPACT else PARSED
 
 
 class ReferenceFeeds:
@@ -34,7 +42,9 @@ class ReferenceFeeds:
         self.feeds: dict[str, ReferenceFeed[Any]] = {}
         for name, model in RECORDS.items():
             parse: Callable[[bytes], Any] = model.model_validate_json
-            self.feeds[name] = ReferenceFeed(bootstrap, topics.reference(name), parse, name.replace(".", "_"))
+            self.feeds[name] = ReferenceFeed(
+                bootstrap, topics.reference(name), parse, name.replace(".", "_"), storage_of(name)
+            )
         self.references = References(
             devices=self.feeds["devices"].view,
             sites=self.feeds["sites"].view,
