@@ -24,7 +24,10 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed  ## create .venv with the project and its dev tools
 
-setup: system venv  ## everything a fresh machine needs
+tools: venv  ## promtool and kustomize for tests/deploy, into ~/.cache/warmcity/tools (deploy/local/tools.sh)
+	@bash deploy/local/tools.sh
+
+setup: system venv tools  ## everything a fresh machine needs
 
 demo: setup  ## the main job: stack up, worker, simulator, alerts on screen, summary from ClickHouse
 	$(WARMCITY) demo

@@ -59,3 +59,58 @@ EVENT_LAG_SECONDS = Histogram(
     ["family"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
+
+# Operations (issue 7): declared for the alert rules (deploy/prometheus) and dashboards (deploy/grafana);
+# each names, in its help text, what updates it.
+CONSUMER_LAG = Gauge(
+    "warmcity_consumer_lag_messages",
+    "Messages of a partition assigned to this worker that its consumer group has not committed yet (high "
+    "watermark minus committed offset), by topic and partition; updated by the worker every few seconds.",
+    ["topic", "partition"],
+)
+ASSIGNED_PARTITIONS = Gauge(
+    "warmcity_worker_assigned_partitions",
+    "Partitions of a topic currently assigned to this worker; set by the worker on every rebalance.",
+    ["topic"],
+)
+DISTRICT_EVENTS = Counter(
+    "warmcity_district_events_total",
+    "Events the intake accepted, by the district (旗区) of the device that sent them and family; counted "
+    "by the worker after enrichment.",
+    ["district", "family"],
+)
+EVENT_AHEAD_SECONDS = Histogram(
+    "warmcity_event_ahead_seconds",
+    "How far ahead of the worker's clock an event was timed, for events timed in the future (a device "
+    "clock running fast), by family; observed by the intake, those dead-lettered as event_time_future "
+    "included.",
+    ["family"],
+    buckets=(1, 5, 15, 30, 60, 120, 300, 900, 3600),
+)
+DISTRICT_ALERTS = Counter(
+    "warmcity_district_alerts_total",
+    "Alerts raised, by the district of the alert's place, rule and severity; counted by the alert book "
+    "where warmcity_alerts_raised_total is.",
+    ["district", "rule", "severity"],
+)
+ALERTS_OPEN = Gauge(
+    "warmcity_alerts_open",
+    "Alerts not resolved in this worker's part of the alert book, by rule, severity and state (open or "
+    "acknowledged); set by the alert-book agent on every change.",
+    ["rule", "severity", "state"],
+)
+SINK_LAST_SUCCESS = Gauge(
+    "warmcity_sink_last_success_timestamp_seconds",
+    "Unix time of the last insert ClickHouse acknowledged, by table; set by the sink's writer.",
+    ["table"],
+)
+SIMULATOR_SENT = Counter(
+    "warmcity_simulator_sent_total",
+    "Messages the simulator had delivered (acknowledged by Kafka), by family; counted by its publisher.",
+    ["family"],
+)
+SIMULATOR_FAILURES = Counter(
+    "warmcity_simulator_delivery_failures_total",
+    "Messages the simulator's producer could not deliver, by family; counted by its publisher.",
+    ["family"],
+)

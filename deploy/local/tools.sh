@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Tools of the deployment tests (tests/deploy): promtool and kustomize, into the project's tool cache.
+#
+#   promtool   from Debian's `prometheus` package, downloaded with apt-get and unpacked with dpkg -x into
+#              <tools>/prometheus/<version>/ (the package is not installed: no service, no user, no unit);
+#              a promtool already on PATH (the package installed by hand) is used as it is.
+#   kustomize  sigs.k8s.io/kustomize/kustomize/v5 at KUSTOMIZE_VERSION, built with `go install` from the
+#              Go module proxy into <tools>/kustomize/<version>/.
+#   python     kubernetes-validate (the Kubernetes JSON schemas, offline) and types-PyYAML come with the
+#              project's dev extras (pyproject.toml); installed into .venv here if it lacks them.
+#
+# <tools> is WARMCITY_TOOLS_DIR, default ~/.cache/warmcity/tools; <tools>/bin/ gets a link to each tool, and
+# the tests look there. Idempotent: what is present is left alone. `make setup` runs it (target `tools`).
+set -euo pipefail
+
+KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-v5.8.1}
+TOOLS_DIR=${WARMCITY_TOOLS_DIR:-$HOME/.cache/warmcity/tools}
+VENV=${VENV:-.venv}
+BIN_DIR=$TOOLS_DIR/bin
+
+say() { printf 'tools: %s\n' "$*"; }
+die() { printf 'tools: %s\n' "$*" >&2; exit 1; }
+
+mkdir -p "$BIN_DIR"
+
+install_promtool() {
+    local system version dir deb work
+    if [[ -x $BIN_DIR/promtool ]] && "$BIN_DIR/promtool" --version >/dev/null 2>&1; then
+        say "promtool present: $("$BIN_DIR/promtool" --version 2>&1 | head -n1)"
+        return
+    fi
+    system=$(command -v promtool || true)
+    if [[ -n $system ]]; then
+        ln -sfn "$system" "$BIN_DIR/promtool"
+        say "promtool: using $system"
+        return
+    fi
+    version=$(apt-cache policy prometheus 2>/dev/null | awk '/Candidate:/ {print $2}')
+    if [[ -z $version || $version == "(none)" ]]; then
+        [[ $(id -u) -eq 0 ]] || die "Debian's package lists do not know 'prometheus': run 'apt-get update' as root, then this again"
+        say "apt-get update (no candidate for prometheus yet)"
+        apt-get update -q >/dev/null
+        version=$(apt-cache policy prometheus | awk '/Candidate:/ {print $2}')
+        [[ -n $version && $version != "(none)" ]] || die "no Debian package 'prometheus' in the configured sources"
+    fi
+    dir=$TOOLS_DIR/prometheus/${version//[:+~]/_}
+    if [[ ! -x $dir/usr/bin/promtool ]]; then
+        work=$(mktemp -d)
+        # apt-get download writes into the current folder; _apt cannot write to a root-only temp folder.
+        chmod 755 "$work"
+        say "downloading Debian's prometheus $version (promtool only is used)"
+        (cd "$work" && apt-get download -q -o APT::Sandbox::User=root "prometheus=$version" >/dev/null)
+        deb=$(ls "$work"/prometheus_*.deb)
+        mkdir -p "$dir"
+        dpkg -x "$deb" "$dir"
+        rm -rf "$work"
+    fi
+    ln -sfn "$dir/usr/bin/promtool" "$BIN_DIR/promtool"
+    say "promtool: $("$BIN_DIR/promtool" --version 2>&1 | head -n1)"
+}
+
+install_kustomize() {
+    local dir=$TOOLS_DIR/kustomize/$KUSTOMIZE_VERSION
+    if [[ ! -x $dir/kustomize ]]; then
+        command -v go >/dev/null 2>&1 || die "Go not found: kustomize is built with 'go install' (Go 1.22 or newer)"
+        say "building kustomize $KUSTOMIZE_VERSION with go install (first run only, about a minute)"
+        mkdir -p "$dir"
+        # GOTOOLCHAIN=local: build with this machine's Go rather than fetch another toolchain.
+        GOTOOLCHAIN=local GOBIN=$dir go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+    fi
+    ln -sfn "$dir/kustomize" "$BIN_DIR/kustomize"
+    say "kustomize: $("$BIN_DIR/kustomize" version)"
+}
+
+install_python() {
+    if [[ ! -x $VENV/bin/python ]]; then
+        say "no $VENV yet: the Python packages come with 'make venv'"
+        return
+    fi
+    if "$VENV/bin/python" -c 'import kubernetes_validate, yaml' 2>/dev/null; then
+        say "python: kubernetes-validate $("$VENV/bin/python" -c 'import kubernetes_validate.version as v; print(v.__version__)')"
+        return
+    fi
+    say "python: installing the dev extras into $VENV"
+    "$VENV/bin/pip" install -q -e ".[dev]"
+}
+
+install_promtool
+install_kustomize
+install_python
+say "done: tools in $BIN_DIR"
