@@ -24,6 +24,7 @@ class RejectReason(StrEnum):
     EVENT_TIME_TOO_OLD = "event_time_too_old"
     UNKNOWN_DEVICE = "unknown_device"
     WRONG_FAMILY = "wrong_family"
+    BAD_BATCH = "bad_batch"  # a batch envelope that is not sound (its events are not looked at)
 
 
 class WarmcityError(Exception):

@@ -17,6 +17,9 @@ class Origin(BaseModel):
     topic: str
     partition: int
     offset: int
+    index: int | None = Field(
+        None, description="For an event of a batch envelope: its position in the envelope's events."
+    )
 
 
 class DeadLetter(BaseModel):
@@ -28,7 +31,8 @@ class DeadLetter(BaseModel):
     origin: Origin
     key: str | None = Field(description="The message key, decoded as UTF-8 with replacement.")
     payload_b64: str = Field(
-        description="The message value, base64, for replay once fixed; person identifiers redacted."
+        description="The message value (for an event of a batch envelope, that event's JSON), base64, for "
+        "replay once fixed; person identifiers redacted."
     )
     payload_redacted: bool = Field(
         False,
@@ -36,6 +40,7 @@ class DeadLetter(BaseModel):
         "unknown fields dropped, or the whole payload dropped when it could not be parsed.",
     )
     payload_sha256: str = Field(
-        description="SHA-256 of the original value, to find it again on the raw topic."
+        description="SHA-256 of the original message value (the whole envelope for an event of a batch), "
+        "to find it again on the raw topic."
     )
     rejected_at: AwareDatetime

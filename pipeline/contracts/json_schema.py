@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipeline.contracts.alert import Alert
+from pipeline.contracts.batch import EventBatch
 from pipeline.contracts.dead_letter import DeadLetter
 from pipeline.contracts.families import EVENT_TYPES
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
@@ -46,6 +47,8 @@ CONTRACTS: Mapping[str, Contract] = MappingProxyType(
         for c in (
             # Every device event, by its schema name: what device vendors implement.
             *(Contract(name, model, 1) for name, model in EVENT_TYPES.items()),
+            # What a site gateway sends instead: several events in one message (its events as above).
+            Contract("event_batch", EventBatch, 1),
             # Reference records, alerts and dead letters: what operators' and analysts' tools read.
             Contract("device_record", DeviceRecord, 1),
             Contract("site", Site, 1),

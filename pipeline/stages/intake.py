@@ -7,9 +7,12 @@ person identifiers redacted from the kept payload.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import orjson
 
 from pipeline.contracts import (
     DeviceFamily,
@@ -23,7 +26,7 @@ from pipeline.errors import InvalidEvent
 from pipeline.stages.deadletter import dead_letter_for
 from pipeline.stages.enrich import enrich_event
 from pipeline.stages.privacy import Pseudonymiser
-from pipeline.stages.validate import EventTimeLimits, check_event_time, validate_event
+from pipeline.stages.validate import EventTimeLimits, check_event_time, decode_message, validate_document
 
 
 @dataclass(frozen=True)
@@ -59,19 +62,47 @@ class BatchOutcome:
 def process_batch(
     messages: Iterable[RawMessage], family: DeviceFamily, context: IntakeContext, now: datetime
 ) -> BatchOutcome:
+    """Every event of ``messages``: a message is one event or a batch envelope of several
+    (``contracts.batch``); an unusable message is one dead letter, an unusable event of a batch too."""
     outcome = BatchOutcome()
     for message in messages:
         try:
-            event = context.pseudonymiser.pseudonymise(validate_event(message.value, family))
-            check_event_time(event, now, context.event_time_limits)
-            enriched = enrich_event(
-                event, family, context.devices, context.plate_watchlist, context.person_watchlist
-            )
+            items = decode_message(message.value)
         except InvalidEvent as error:
-            origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
             outcome.dead_letters.append(
-                dead_letter_for(error, origin, message.key, message.value, now, family, context.pseudonymiser)
+                _dead_letter(error, message, None, message.value, family, context, now)
             )
             continue
-        outcome.accepted.append((message, enriched))
+        for item in items:
+            try:
+                if item.error is not None:
+                    raise item.error
+                event = context.pseudonymiser.pseudonymise(validate_document(item.document, family))
+                check_event_time(event, now, context.event_time_limits)
+                enriched = enrich_event(
+                    event, family, context.devices, context.plate_watchlist, context.person_watchlist
+                )
+            except InvalidEvent as error:
+                value = message.value if item.index is None else orjson.dumps(item.document)
+                outcome.dead_letters.append(
+                    _dead_letter(error, message, item.index, value, family, context, now)
+                )
+                continue
+            outcome.accepted.append((message, enriched))
     return outcome
+
+
+def _dead_letter(
+    error: InvalidEvent,
+    message: RawMessage,
+    index: int | None,
+    value: bytes | None,
+    family: DeviceFamily,
+    context: IntakeContext,
+    now: datetime,
+) -> DeadLetter:
+    origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset, index=index)
+    letter = dead_letter_for(error, origin, message.key, value, now, family, context.pseudonymiser)
+    if index is not None and message.value is not None:  # find the message by the digest of all of it
+        letter = letter.model_copy(update={"payload_sha256": hashlib.sha256(message.value).hexdigest()})
+    return letter

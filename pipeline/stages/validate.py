@@ -13,6 +13,7 @@ import orjson
 from pydantic import ValidationError
 
 from pipeline.contracts import DeviceFamily, PlateRead
+from pipeline.contracts.batch import MAX_BATCH_BYTES, EventBatch, is_batch
 from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.families import FAMILIES
 from pipeline.errors import InvalidEvent, RejectReason
@@ -40,12 +41,78 @@ def describe_validation_error(exc: ValidationError) -> str:
     return f"{field}: {first['msg']}{more}"
 
 
+@dataclass(frozen=True)
+class DecodedItem:
+    """One event's document out of a raw message: the whole message, or one element of a batch envelope.
+
+    ``error`` is set when the element itself is unusable (the rest of the batch is not affected)."""
+
+    index: int | None  # position in the envelope's ``events``; None for a single-event message
+    document: object
+    error: InvalidEvent | None = None
+
+
+def decode_message(raw: bytes | None) -> list[DecodedItem]:
+    """The event documents of a raw message: one for a single event, each element of a batch envelope.
+
+    ``InvalidEvent`` when the message as a whole is unusable (empty, too big, not UTF-8, not JSON, not an
+    object, a control character in a single event, a malformed envelope)."""
+    document = _decode_object(raw, MAX_BATCH_BYTES)
+    assert raw is not None
+    if not is_batch(document):
+        if len(raw) > MAX_MESSAGE_BYTES:
+            raise InvalidEvent(RejectReason.OVERSIZED, f"{len(raw)} bytes, limit {MAX_MESSAGE_BYTES}")
+        if _may_hold_control(raw):
+            _check_strings(document)
+        return [DecodedItem(None, document)]
+    try:
+        batch = EventBatch.model_validate(document)
+    except ValidationError as exc:
+        raise InvalidEvent(RejectReason.BAD_BATCH, describe_validation_error(exc)) from None
+    check_strings = _may_hold_control(raw)
+    check_size = len(raw) > MAX_MESSAGE_BYTES
+    return [_batch_item(i, element, check_strings, check_size) for i, element in enumerate(batch.events)]
+
+
+def _may_hold_control(raw: bytes) -> bool:
+    """False when no string of the document can hold a control character: C0 controls are not valid
+    JSON unescaped, so without a backslash only DEL could be there. Walking every string is the
+    costliest part of decoding; most messages have neither."""
+    return b"\\" in raw or b"\x7f" in raw
+
+
+def _batch_item(index: int, element: object, check_strings: bool, check_size: bool) -> DecodedItem:
+    try:
+        if not isinstance(element, dict):
+            raise InvalidEvent(
+                RejectReason.NOT_OBJECT,
+                f"events[{index}]: expected a JSON object, got {type(element).__name__}",
+            )
+        if check_size and (size := len(orjson.dumps(element))) > MAX_MESSAGE_BYTES:
+            raise InvalidEvent(
+                RejectReason.OVERSIZED, f"events[{index}]: {size} bytes, limit {MAX_MESSAGE_BYTES}"
+            )
+        if check_strings:
+            _check_strings(element)
+    except InvalidEvent as error:
+        return DecodedItem(index, element, error)
+    return DecodedItem(index, element)
+
+
 def decode_document(raw: bytes | None) -> dict[str, object]:
-    """The JSON object of a message, or ``InvalidEvent`` for anything that is not one."""
+    """The JSON object of a single-event message, or ``InvalidEvent`` for anything that is not one."""
+    document = _decode_object(raw, MAX_MESSAGE_BYTES)
+    assert raw is not None
+    if _may_hold_control(raw):
+        _check_strings(document)
+    return document
+
+
+def _decode_object(raw: bytes | None, limit: int) -> dict[str, object]:
     if not raw:
         raise InvalidEvent(RejectReason.EMPTY, "message has no value")
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise InvalidEvent(RejectReason.OVERSIZED, f"{len(raw)} bytes, limit {MAX_MESSAGE_BYTES}")
+    if len(raw) > limit:
+        raise InvalidEvent(RejectReason.OVERSIZED, f"{len(raw)} bytes, limit {limit}")
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -56,12 +123,15 @@ def decode_document(raw: bytes | None) -> dict[str, object]:
         raise InvalidEvent(RejectReason.NOT_JSON, str(exc)) from None
     if not isinstance(document, dict):
         raise InvalidEvent(RejectReason.NOT_OBJECT, f"expected a JSON object, got {type(document).__name__}")
+    return document
+
+
+def _check_strings(document: dict[str, object]) -> None:
     for path, text in _strings(document, ""):
         if _CONTROL.search(text):
             raise InvalidEvent(
                 RejectReason.CONTROL_CHARACTER, f"{path or '<key>'}: contains a control character"
             )
-    return document
 
 
 def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
@@ -90,7 +160,11 @@ def check_event_time(event: EventEnvelope, now: datetime, limits: EventTimeLimit
 
 
 def validate_event(raw: bytes | None, family: DeviceFamily) -> EventEnvelope:
-    document = decode_document(raw)
+    """One single-event message, decoded and validated against ``family``'s contracts."""
+    return validate_document(decode_document(raw), family)
+
+
+def validate_document(document: object, family: DeviceFamily) -> EventEnvelope:
     try:
         event: EventEnvelope = FAMILIES[family].adapter.validate_python(document)
     except ValidationError as exc:
