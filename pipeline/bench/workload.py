@@ -31,18 +31,21 @@ class WorkloadSpec:
     seed: int = 7
     watchlist: int = 1_000
     inject_every: int = 1_000
+    gateway: str = "off"  # off | site | district (pipeline.simulate.gateway)
+    gateway_window_ms: float = 100.0
 
 
 @dataclass(frozen=True)
 class Workload:
     spec: WorkloadSpec
-    families: dict[str, int]  # messages per family
+    families: dict[str, int]  # events per family
     mean_message_bytes: float
     devices: int
     reference_records: dict[str, int]
     fill_s: float
     fill_events_per_s: float
     watched_plates: tuple[str, ...] = field(default=())
+    raw_messages: int = 0  # messages on the raw topics (fewer than events with gateway envelopes)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +54,10 @@ class Workload:
             "seed": self.spec.seed,
             "watchlist_entries": self.spec.watchlist,
             "inject_every": self.spec.inject_every,
+            "gateway": self.spec.gateway,
+            "gateway_window_ms": self.spec.gateway_window_ms,
+            "raw_messages": self.raw_messages,
+            "events_per_message": round(self.spec.events / max(1, self.raw_messages), 2),
             "families": self.families,
             "mean_message_bytes": round(self.mean_message_bytes, 1),
             "devices": self.devices,
@@ -65,6 +72,7 @@ def fill(bootstrap: str, layout: RunLayout, spec: WorkloadSpec, echo: Callable[[
     from pipeline.city import build_city
     from pipeline.reference_publish import publish_city, publish_records
     from pipeline.simulate import CitySimulator, SimulationWorld, run_simulation
+    from pipeline.simulate.gateway import GatewayBatcher, GatewayScope, gateway_lookup
     from pipeline.topics import ensure_topics
 
     topics = layout.source
@@ -86,6 +94,10 @@ def fill(bootstrap: str, layout: RunLayout, spec: WorkloadSpec, echo: Callable[[
         watched_plates=watched,
         inject_every=spec.inject_every if watched else 0,
     )
+    gateway = None
+    if spec.gateway != "off":
+        devices = {device.device_id: device for device in world.devices}
+        gateway = GatewayBatcher(gateway_lookup(devices, GatewayScope(spec.gateway)), spec.gateway_window_ms)
     started = time.monotonic()
     summary = run_simulation(
         bootstrap,
@@ -96,6 +108,7 @@ def fill(bootstrap: str, layout: RunLayout, spec: WorkloadSpec, echo: Callable[[
         progress=lambda p: echo(f"  filled {p.sent:,} of {spec.events:,} ({p.rate_per_s:,.0f}/s)"),
         progress_every_s=10,
         flush_timeout_s=120,
+        gateway=gateway,
     )
     fill_s = time.monotonic() - started
     if not summary.ok:
@@ -115,4 +128,21 @@ def fill(bootstrap: str, layout: RunLayout, spec: WorkloadSpec, echo: Callable[[
         fill_s=fill_s,
         fill_events_per_s=summary.sent / fill_s if fill_s > 0 else 0.0,
         watched_plates=watched,
+        raw_messages=raw_message_count(bootstrap, [topics.raw(family) for family in DeviceFamily]),
     )
+
+
+def raw_message_count(bootstrap: str, topics: list[str]) -> int:
+    """Messages on ``topics`` (their end offsets: the topics are new, so they start at 0)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "warmcity-bench-count"})
+    try:
+        total = 0
+        for topic in topics:
+            for partition in consumer.list_topics(topic, timeout=10).topics[topic].partitions:
+                low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+                total += high - low
+        return total
+    finally:
+        consumer.close()

@@ -24,6 +24,7 @@ from pipeline.simulate import (
     utc_now,
     write_ground_truth,
 )
+from pipeline.simulate.gateway import DEFAULT_WINDOW_MS, GatewayBatcher, GatewayScope, gateway_lookup
 from pipeline.simulate.report import ProgressRates, describe_run, describe_scenarios
 from pipeline.simulate.scenarios import ALL, SCENARIOS, ScenarioError, plan_scenarios, resolve
 from pipeline.simulate.scenarios.publication import publish_plan_references
@@ -109,6 +110,22 @@ def _share(name: str, text: str) -> Callable[[F], F]:
     show_default=True,
     help="Every N-th event is a read of the next --watch-plate (0: never).",
 )
+@click.option(
+    "--gateway",
+    type=click.Choice(["off", *[scope.value for scope in GatewayScope]]),
+    default="off",
+    show_default=True,
+    help="Send batch envelopes as gateways would: one per site (devices without one: their district's "
+    "collector) or per district and family, of --gateway-window-ms of event time; off: one event per "
+    "message.",
+)
+@click.option(
+    "--gateway-window-ms",
+    type=click.FloatRange(0.0, min_open=True),
+    default=DEFAULT_WINDOW_MS,
+    show_default=True,
+    help="With --gateway: how much event time one envelope collects, ms.",
+)
 @_share("--malformed-share", "Share of each family's events sent malformed (dead-letter)")
 @_share("--duplicate-share", "Share of events a device sends twice (same event_id and bytes)")
 @_share("--late-share", "Share of events sent 2-15 minutes after they happened")
@@ -126,12 +143,15 @@ def simulate(
     ground_truth: Path | None,
     watch_plates: tuple[str, ...],
     inject_every: int,
+    gateway: str,
+    gateway_window_ms: float,
     malformed_share: float,
     duplicate_share: float,
     late_share: float,
     unknown_device_share: float,
 ) -> None:
-    """Publish simulated events of the city's devices, each family to its raw topic (key: device_id).
+    """Publish simulated events of the city's devices, each family to its raw topic (key: device_id, or
+    the gateway id with --gateway).
 
     The mix follows the registry and the local hour (docs/simulator.md). Scenarios inject known situations
     and publish the watch-list entries they need first; the ground truth (one JSON line per alert the
@@ -190,9 +210,10 @@ def simulate(
         if published:
             click.echo("scenario reference data: " + ", ".join(f"{n} to {t}" for t, n in published.items()))
         rates = ProgressRates()
+        batcher = _gateway(world, gateway, gateway_window_ms)
         summary = run_simulation(
             bootstrap, by_family, simulator, rate, duration_s=duration, count=count,
-            progress=lambda p: _show_progress(rates, p, simulator),
+            progress=lambda p: _show_progress(rates, p, simulator), gateway=batcher,
         )  # fmt: skip
     except (SimulationError, PublishError) as exc:
         fail(str(exc))
@@ -216,6 +237,14 @@ def _pseudonymiser(settings: Settings) -> Pseudonymiser:
         return Pseudonymiser(settings.privacy.key_bytes())
     except ValueError as exc:
         fail(f"{exc}; person scenarios name people by token under the worker's key", code=2)
+
+
+def _gateway(world: SimulationWorld, gateway: str, window_ms: float) -> GatewayBatcher | None:
+    if gateway == "off":
+        return None
+    devices = {device.device_id: device for device in world.devices}
+    click.echo(f"gateway mode: envelopes per {gateway}, {window_ms:g} ms of event time each")
+    return GatewayBatcher(gateway_lookup(devices, GatewayScope(gateway)), window_ms)
 
 
 def _warn_if_short(needed_s: float, duration: float | None, count: int | None, rate: float) -> None:

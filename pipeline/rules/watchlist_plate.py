@@ -61,6 +61,15 @@ class PlateWatchRule:
         plate = _plate(item)
         return None if plate is None else fold_plate(plate)
 
+    def wants(self, item: EnrichedEvent, refs: References) -> bool:
+        """Only reads that match the watch list (``apply`` leaves the state alone for the others): the
+        worker sends no detect message for the city's other reads. An entry added between the read's
+        intake and its detect step is seen from the next read on."""
+        plate = _plate(item)
+        return (
+            plate is not None and match_plate(refs.plate_watchlist, plate, item.event.event_time) is not None
+        )
+
     def apply(
         self, state: PlateTrajectory | None, item: EnrichedEvent, refs: References
     ) -> tuple[PlateTrajectory | None, tuple[Detection, ...]]:

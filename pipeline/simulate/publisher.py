@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pipeline.contracts.batch import count_of
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.reference_publish import PublishError, producer_config, require_topic
+from pipeline.simulate.gateway import GatewayBatcher, OutgoingMessage
 from pipeline.simulate.messages import (
     FamilyTally,
     MessageKind,
@@ -39,15 +41,18 @@ class SimulationError(PublishError):
 
 @dataclass
 class _DeliveryTally:
+    """Events acknowledged and failed (an envelope counts its events, from its ``n`` header)."""
+
     delivered: int = 0
     failed: int = 0
     first_error: str | None = None
 
     def __call__(self, err: KafkaError | None, msg: Message) -> None:
+        events = count_of(msg.headers())
         if err is None:
-            self.delivered += 1
+            self.delivered += events
             return
-        self.failed += 1
+        self.failed += events
         if self.first_error is None:
             self.first_error = f"{msg.topic()}: {err.str()}"
 
@@ -76,12 +81,15 @@ def run_simulation(
     producer_overrides: Mapping[str, Any] | None = None,
     flush_timeout_s: float = 30.0,
     progress_every_s: float = 1.0,
+    gateway: GatewayBatcher | None = None,
 ) -> SimulationSummary:
     """Send ``generator``'s messages at ``rate_per_s`` until ``duration_s`` or ``count``.
 
     ``topic``: one topic for all messages, or each family's topic (a message of a family missing from the
     mapping is an error). At least one of ``duration_s`` and ``count`` must be given; with both, the first
     reached ends the run. Raises ``SimulationError`` before sending anything if Kafka or a topic is not there.
+    With ``gateway``, events go out in batch envelopes (``simulate.gateway``); counts and the rate are
+    still of events.
     """
     from confluent_kafka import Producer
 
@@ -115,8 +123,14 @@ def run_simulation(
             message = next(messages, None)
             if message is None:
                 break
-            destination = topics[message.family] if topics is not None else str(topic)
-            _produce(producer, destination, message, tally)
+            if gateway is None:
+                outgoing: Iterable[OutgoingMessage] = (
+                    OutgoingMessage(message.family, message.key, message.value, 1),
+                )
+            else:
+                outgoing = gateway.add(message)
+            for out in outgoing:
+                _produce(producer, topics[out.family] if topics is not None else str(topic), out, tally)
             sent += 1
             counts.add(message)
             now = time.monotonic()
@@ -125,8 +139,12 @@ def run_simulation(
                 next_report = now + progress_every_s
     except KeyboardInterrupt:  # an operator's Ctrl-C ends the run, but what was sent is still accounted for
         interrupted = True
+    for out in gateway.flush() if gateway is not None else ():
+        _produce(producer, topics[out.family] if topics is not None else str(topic), out, tally)
     elapsed = time.monotonic() - start  # the sending time: the final flush is not part of the rate
     undelivered = producer.flush(flush_timeout_s)
+    if undelivered:  # messages, not events: what is missing in events is what was not acknowledged
+        undelivered = max(0, sent - tally.delivered - tally.failed)
     first_error = tally.first_error
     if undelivered and first_error is None:
         first_error = f"{undelivered} messages not delivered within {flush_timeout_s:g}s"
@@ -156,10 +174,11 @@ def _serve_until(producer: Producer, deadline: float) -> None:
     producer.poll(0)
 
 
-def _produce(producer: Producer, topic: str, message: SimulatedMessage, tally: _DeliveryTally) -> None:
+def _produce(producer: Producer, topic: str, message: OutgoingMessage, tally: _DeliveryTally) -> None:
+    headers: dict[str, str | bytes | None] | None = dict(message.headers) if message.headers else None
     while True:
         try:
-            producer.produce(topic, key=message.key, value=message.value, on_delivery=tally)
+            producer.produce(topic, key=message.key, value=message.value, headers=headers, on_delivery=tally)
             return
         except BufferError:  # local queue full: the broker is slower than the rate; wait for it
             producer.poll(0.1)

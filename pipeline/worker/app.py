@@ -24,6 +24,7 @@ from faust.types import TP
 from pipeline.alerting.book import BookPolicy
 from pipeline.contracts import DeviceFamily, EnrichedEvent
 from pipeline.contracts.alert import Alert
+from pipeline.contracts.batch import ENRICHED_BATCH, count_header, count_of, join_json
 from pipeline.metrics import (
     DEAD_LETTERED,
     EVENT_LAG_SECONDS,
@@ -57,7 +58,8 @@ from pipeline.stages.rows import (
 from pipeline.stages.validate import EventTimeLimits
 from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
-from pipeline.worker.detection import DetectionEngine, Source
+from pipeline.worker.batching import take_weighted
+from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_partition
 from pipeline.worker.references import ReferenceFeeds
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,47 @@ def raw_messages(events: Sequence[Any]) -> list[RawMessage]:
         RawMessage(e.message.topic, e.message.partition, e.message.offset, e.message.key, e.message.value)
         for e in events
     ]
+
+
+MAX_BATCH_MESSAGE_BYTES = 512 * 1024  # internal batch messages stay well under Kafka's 1 MiB default
+RAW_BYTES_PER_EVENT = 512  # a raw envelope without an ``n`` header is taken to hold one event per 512 bytes
+
+
+def chunked(documents: list[bytes], limit: int = MAX_BATCH_MESSAGE_BYTES) -> list[list[bytes]]:
+    """``documents`` cut into runs of at most ``limit`` bytes (a longer document makes a run alone)."""
+    chunks: list[list[bytes]] = []
+    current: list[bytes] = []
+    size = 0
+    for document in documents:
+        if current and size + len(document) + 1 > limit:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(document)
+        size += len(document) + 1
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def message_count(event: Any) -> int:
+    """How many items an internal message holds (its ``n`` header; 1 for a single item)."""
+    return count_of(event.message.headers)
+
+
+def raw_weight(event: Any) -> int:
+    """How many events a raw message is taken to hold, for the intake's batch bound: the ``n`` header a
+    gateway may set on an envelope, else one per ``RAW_BYTES_PER_EVENT`` bytes of a large message."""
+    headers = event.message.headers
+    if headers:
+        return count_of(headers)
+    return max(1, len(event.message.value or b"") // RAW_BYTES_PER_EVENT)
+
+
+def enriched_events(value: bytes) -> list[EnrichedEvent]:
+    """The events of an enriched-topic message: a JSON array (or, from older workers, one object)."""
+    if value[:1] == b"[":
+        return ENRICHED_BATCH.validate_json(value)
+    return [EnrichedEvent.model_validate_json(value)]
 
 
 async def delivered(deliveries: list[Awaitable[Any]]) -> None:
@@ -168,8 +211,8 @@ class PipelineWorker:
 
             async def intake(stream: Any, family: DeviceFamily = family, enriched: Any = enriched) -> None:
                 await self.reference_ready()
-                async for events in stream.take_events(
-                    self.processing.max_rows, within=self.processing.max_wait_s
+                async for events in take_weighted(
+                    stream, self.processing.max_rows, self.processing.max_wait_s, raw_weight
                 ):
                     try:
                         await self._intake(events, family, enriched, dead_letter)
@@ -216,19 +259,22 @@ class PipelineWorker:
     def _wire_sinks(self) -> None:
         plate_reads = self.topic(self.topics.enriched(DeviceFamily.VEHICLE_CHECKPOINT))
         others = [self.topics.enriched(f) for f in DeviceFamily if f is not DeviceFamily.VEHICLE_CHECKPOINT]
-        sinks: list[tuple[str, Any, TableWriter, Callable[[bytes], tuple[Any, ...]]]] = [
+        sinks: list[tuple[str, Any, TableWriter, Callable[[bytes], list[tuple[Any, ...]]]]] = [
             ("sink-plate-reads", plate_reads, self.plate_reads_writer,
-             lambda v: plate_read_row(EnrichedEvent.model_validate_json(v))),
+             lambda v: [plate_read_row(e) for e in enriched_events(v)]),
             ("sink-device-events", self.topic(*others), self.device_events_writer,
-             lambda v: device_event_row(EnrichedEvent.model_validate_json(v))),
+             lambda v: [device_event_row(e) for e in enriched_events(v)]),
             ("sink-alerts", self.alerts, self.alerts_writer,
-             lambda v: alert_row(Alert.model_validate_json(v))),
+             lambda v: [alert_row(Alert.model_validate_json(v))]),
         ]  # fmt: skip
-        for name, topic, writer, to_row in sinks:
+        for name, topic, writer, to_rows in sinks:
 
-            async def sink(stream: Any, writer: TableWriter = writer, to_row: Any = to_row) -> None:
-                async for events in stream.take_events(self.sinking.max_rows, within=self.sinking.max_wait_s):
-                    await self._insert(writer, [to_row(e.message.value) for e in events], events)
+            async def sink(stream: Any, writer: TableWriter = writer, to_rows: Any = to_rows) -> None:
+                async for events in take_weighted(
+                    stream, self.sinking.max_rows, self.sinking.max_wait_s, message_count
+                ):
+                    rows = [row for e in events for row in to_rows(e.message.value)]
+                    await self._insert(writer, rows, events)
 
             self.app.agent(topic, name=name)(sink)
 
@@ -251,14 +297,15 @@ class PipelineWorker:
             await self._stop_on_invalid_share(trip, events)
         deliveries: list[Awaitable[Any]] = []
         lag = EVENT_LAG_SECONDS.labels(family.value)
+        routed = Routed()
+        documents: list[bytes] = []
         for message, item in outcome.accepted:
-            key = item.event.device_id.encode()
-            deliveries.append(
-                await enriched.send(key=key, value=item.model_dump_json(by_alias=True).encode())
-            )
+            documents.append(item.model_dump_json(by_alias=True).encode())
             lag.observe((now - item.event.event_time).total_seconds())
-            routed = self.engine.route_event(item, (message.topic, message.partition))
-            deliveries.extend(await self.send_routed(routed.inputs, routed.detections))
+            self.engine.route_event(item, (message.topic, message.partition), routed)
+        for chunk in chunked(documents):
+            deliveries.append(await enriched.send(value=join_json(chunk), headers=count_header(len(chunk))))
+        deliveries.extend(await self.send_routed(routed.inputs, routed.detections))
         for letter in outcome.dead_letters:
             letter_key = letter.key.encode() if letter.key is not None else None
             deliveries.append(await dead_letter.send(key=letter_key, value=letter.model_dump_json().encode()))
@@ -291,9 +338,14 @@ class PipelineWorker:
         from pipeline.worker.detection import book_key
 
         sent: list[Awaitable[Any]] = []
+        by_partition: dict[int, list[bytes]] = {}
         for rule_input in inputs:
-            value = rule_input.model_dump_json(by_alias=True).encode()
-            sent.append(await self.detect.send(key=rule_input.table_key.encode(), value=value))
+            partition = detect_partition(rule_input.table_key, self.topics.partitions)
+            by_partition.setdefault(partition, []).append(rule_input.model_dump_json(by_alias=True).encode())
+        for partition, documents in sorted(by_partition.items()):
+            for chunk in chunked(documents):
+                value, headers = join_json(chunk), count_header(len(chunk))
+                sent.append(await self.detect.send(value=value, partition=partition, headers=headers))
         for detection in detections:
             sent.append(
                 await self.detections.send(

@@ -1,7 +1,8 @@
 """The detection agents: rule state per rule key, and the alert book per rule and subject.
 
-- ``detect``: reads the detect topic (keyed ``<rule>|<key>``), applies the rule to the key's state kept in
-  the ``rule_state`` table, sends detections on to the detections topic.
+- ``detect``: reads the detect topic (each message a JSON array of rule inputs of one partition, see
+  ``detection.detect_partition``), applies each rule to its key's state kept in the ``rule_state``
+  table, sends detections on to the detections topic.
 - ``alert-book``: reads detections and operators' actions (both keyed by alert key, co-partitioned),
   keeps one ``AlertBookEntry`` per key in the ``alert_book`` table and publishes alert snapshots.
 - two timers: rules' ticks (heartbeats that never came, windows that closed) and alert escalation.
@@ -26,7 +27,8 @@ from pipeline.alerting.book import AlertBookEntry, on_action, on_detection, on_t
 from pipeline.contracts.alert import Alert, AlertAction
 from pipeline.metrics import ALERTS_RAISED
 from pipeline.rules.base import Detection
-from pipeline.worker.detection import Routed, RuleInput
+from pipeline.worker.batching import take_weighted
+from pipeline.worker.detection import Routed, RuleInput, rule_inputs
 
 if TYPE_CHECKING:
     from pipeline.worker.app import PipelineWorker
@@ -65,21 +67,21 @@ class DetectionAgents:
         worker.app.timer(ESCALATION_CHECK_S)(self.escalate)
 
     async def detect(self, stream: Any) -> None:
-        from pipeline.worker.app import delivered, withhold_acks
+        from pipeline.worker.app import delivered, message_count, withhold_acks
 
         worker, batch = self.worker, self.worker.processing
         await worker.reference_ready()
-        async for events in stream.take_events(batch.max_rows, within=batch.max_wait_s):
+        async for events in take_weighted(stream, batch.max_rows, batch.max_wait_s, message_count):
             try:
                 routed = Routed()
                 for event in events:
-                    as_current(event)
-                    message = RuleInput.model_validate_json(event.message.value)
-                    key = message.table_key.encode()
-                    stored, found = worker.engine.apply(message, self.rule_state.get(key))
-                    _store(self.rule_state, key, stored)
-                    routed.detections.extend(found)
-                    worker.engine.route_detections(found, routed)
+                    as_current(event)  # every input of a message belongs to the message's partition
+                    for message in rule_inputs(event.message.value):
+                        key = message.table_key.encode()
+                        stored, found = worker.engine.apply(message, self.rule_state.get(key))
+                        _store(self.rule_state, key, stored)
+                        routed.detections.extend(found)
+                        worker.engine.route_detections(found, routed)
                 await delivered(await worker.send_routed(routed.inputs, routed.detections))
             except BaseException:
                 withhold_acks(events)

@@ -49,6 +49,10 @@ class FakeMessage:
     _topic: str
     _key: bytes | None
     _value: bytes | None
+    _headers: list[tuple[str, bytes]] | None = None
+
+    def headers(self) -> list[tuple[str, bytes]] | None:
+        return self._headers
 
     def topic(self) -> str:
         return self._topic
@@ -80,9 +84,14 @@ class FakeProducer:
         return FakeMetadata({topic or "": FakeTopic(error)})
 
     def produce(
-        self, topic: str, key: bytes | None = None, value: bytes | None = None, on_delivery: Any = None
+        self,
+        topic: str,
+        key: bytes | None = None,
+        value: bytes | None = None,
+        on_delivery: Any = None,
+        headers: dict[str, bytes] | None = None,
     ) -> None:
-        message = FakeMessage(topic, key, value)
+        message = FakeMessage(topic, key, value, list(headers.items()) if headers else None)
         self.produced.append(message)
         self._pending.append((message, on_delivery))
 
