@@ -48,6 +48,15 @@ class BenchOptions:
     stall_s: float = 180.0
     keep: bool = False
     output: Path = DEFAULT_OUTPUT
+    rate: float = 5_000.0  # (d): offered events/s
+    latency_inject_every: int = 200  # (d): every N-th message a read of a watched plate
+    latency_subjects: int = 5_000  # (d): distinct watched plates
+    latency_tail_s: float = 30.0  # (d): after the last send, stop waiting once no alert came for this long
+    memory_watchlist: int = 1_000_000  # (e): watch-list entries
+    memory_events: int = 100_000  # (e): events processed after the references are loaded
+    plot: bool = True
+    gateway: str = "off"  # the workload's raw messages: one event each, or envelopes per site / district
+    gateway_window_ms: float = 100.0
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "phases": list(self.phases), "output": str(self.output)}
@@ -105,11 +114,39 @@ def _workers_phase(phase: str) -> Callable[[PhaseContext], PhaseResult]:
     return run
 
 
+def _phase_d(ctx: PhaseContext) -> PhaseResult:
+    from pipeline.bench.live import LatencyOptions, run_latency
+
+    o = ctx.options
+    options = LatencyOptions(
+        rate=o.rate, seconds=o.seconds, warmup_s=o.warmup_s, inject_every=o.latency_inject_every,
+        subjects=o.latency_subjects, tail_s=o.latency_tail_s, seed=o.seed, profile=o.profile,
+        stall_s=o.stall_s,
+    )  # fmt: skip
+    return run_latency(ctx.settings, ctx.layout, ctx.run_dir / "d", options, ctx.echo)
+
+
+def _phase_e(ctx: PhaseContext) -> PhaseResult:
+    from pipeline.bench.live import MemoryOptions, run_memory
+
+    o = ctx.options
+    options = MemoryOptions(
+        watchlist=o.memory_watchlist,
+        events=o.memory_events,
+        seed=o.seed,
+        profile=o.profile,
+        stall_s=o.stall_s,
+    )
+    return run_memory(ctx.settings, ctx.layout, ctx.run_dir / "e", options, ctx.echo)
+
+
 PHASE_RUNNERS: Mapping[str, Callable[[PhaseContext], PhaseResult]] = {
     "a": _phase_a,
     "a2": _phase_a2,
     "b": _phase_b,
     "c": _workers_phase("c"),
+    "d": _phase_d,
+    "e": _phase_e,
     "f": _workers_phase("f"),
 }
 
@@ -124,6 +161,7 @@ def with_run_key(settings: Settings) -> Settings:
 class BenchRun:
     results: list[PhaseResult]
     document: dict[str, Any]  # as written to ``BenchOptions.output``
+    plot: Path | None = None  # the PNG written next to it
 
 
 def run_benchmark(settings: Settings, options: BenchOptions, echo: Echo, command: str = "") -> BenchRun:
@@ -143,8 +181,9 @@ def run_benchmark(settings: Settings, options: BenchOptions, echo: Echo, command
     try:
         echo(f"[fill] {options.events:,} events of the {options.profile} profile")
         spec = WorkloadSpec(
-            options.events, options.profile, options.seed, options.watchlist, options.inject_every
-        )
+            options.events, options.profile, options.seed, options.watchlist, options.inject_every,
+            gateway=options.gateway, gateway_window_ms=options.gateway_window_ms,
+        )  # fmt: skip
         workload = fill(settings.kafka.bootstrap_servers, layout, spec, echo)
         context = PhaseContext(settings, layout, workload, options, run_dir, echo)
         for phase in options.phases:
@@ -174,7 +213,15 @@ def run_benchmark(settings: Settings, options: BenchOptions, echo: Echo, command
     )
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_bytes(orjson.dumps(found, option=orjson.OPT_INDENT_2) + b"\n")
-    return BenchRun(results, found)
+    plot = None
+    if options.plot:
+        from pipeline.bench.plot import plot_path, write_plot
+
+        try:
+            plot = write_plot(found, plot_path(options.output))
+        except Exception as exc:  # a plot that cannot be drawn must not lose the results
+            echo(f"  plot not written: {type(exc).__name__}: {exc}")
+    return BenchRun(results, found, plot)
 
 
 def _run_phase(phase: str, context: PhaseContext) -> PhaseResult:

@@ -122,11 +122,14 @@ def _phases(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str
               help="Events the simulator puts on the raw topics; each phase processes them all.")  # fmt: skip
 @click.option("--phases", default="a,a2,b,c", show_default=True, callback=_phases,
               help="Comma-separated: a (ceiling), a2 (hand-written loop), b (naive Faust), "
-              "c (our worker), f (two workers).")  # fmt: skip
+              "c (our worker), d (latency to the alert at --rate), e (memory with --memory-watchlist), "
+              "f (two workers).")  # fmt: skip
 @click.option("--seconds", type=click.FloatRange(0.0, min_open=True), default=60.0, show_default=True,
-              help="Sustained window of (c)/(f) after the warm-up; shorter for smoke tests.")  # fmt: skip
+              help="Sustained window of (c)/(f) after the warm-up, and how long (d) sends after its "
+              "warm-up; shorter for smoke tests.")  # fmt: skip
 @click.option("--warmup", type=click.FloatRange(0.0), default=10.0, show_default=True,
-              help="Seconds after the first stored row before the sustained window starts.")  # fmt: skip
+              help="Seconds after the first stored row before the sustained window starts; (d) sends "
+              "this long before its latencies count.")  # fmt: skip
 @click.option("--profile", type=click.Choice(sorted(PROFILES)), default="city", show_default=True,
               help="City profile of the registry and the traffic mix.")  # fmt: skip
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the city and the traffic.")
@@ -134,8 +137,32 @@ def _phases(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str
               help="Plates on the watch list (20 of them are injected into the traffic).")  # fmt: skip
 @click.option("--inject-every", type=click.IntRange(0), default=1_000, show_default=True,
               help="Every N-th event is a read of a watched plate (0: none).")  # fmt: skip
+@click.option("--gateway", type=click.Choice(["off", "site", "district"]), default="off", show_default=True,
+              help="The workload's raw messages: one event each (off), or batch envelopes per site or per "
+              "district and family, as gateways send them (docs/devices.md).")  # fmt: skip
+@click.option("--gateway-window-ms", type=click.FloatRange(0.0, min_open=True), default=100.0,
+              show_default=True, help="With --gateway: event time one envelope collects, ms.")  # fmt: skip
 @click.option("--stall-timeout", type=click.FloatRange(1.0), default=180.0, show_default=True,
               help="A phase that makes no progress for this long (start-up included) fails.")  # fmt: skip
+@click.option("--rate", type=click.FloatRange(0.0, min_open=True), default=5_000.0, show_default=True,
+              help="(d): offered load, events/s of the city mix sent in real time "
+              "(event time = now).")  # fmt: skip
+@click.option("--latency-inject-every", type=click.IntRange(1), default=200, show_default=True,
+              help="(d): every N-th message is a read of a watched plate; its alert is "
+              "what is timed.")  # fmt: skip
+@click.option("--latency-subjects", type=click.IntRange(1), default=5_000, show_default=True,
+              help="(d): distinct watched plates the injected reads cycle through (the alert book "
+              "merges repeats of one plate into its open alert).")  # fmt: skip
+@click.option("--latency-tail", type=click.FloatRange(0.0), default=30.0, show_default=True,
+              help="(d): after the last send, wait for the last alerts until none came for this long "
+              "(a worker behind the load raises them late; at most --stall-timeout).")  # fmt: skip
+@click.option("--memory-watchlist", type=click.IntRange(0), default=1_000_000, show_default=True,
+              help="(e): plate watch-list entries on the worker's reference topic.")  # fmt: skip
+@click.option("--memory-events", type=click.IntRange(1), default=100_000, show_default=True,
+              help="(e): events of the mix the worker processes after loading its references.")  # fmt: skip
+@click.option("--plot/--no-plot", default=True, show_default=True,
+              help="Write a PNG next to the JSON (same name, .png): events/s per phase, (d)'s latency "
+              "distribution, (e)'s memory, with the targets.")  # fmt: skip
 @click.option("--keep", is_flag=True, help="Leave the run's topics, consumer groups and databases.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path(".run/bench/pipeline.json"), show_default=True,
@@ -151,7 +178,16 @@ def bench_pipeline(
     seed: int,
     watchlist: int,
     inject_every: int,
+    gateway: str,
+    gateway_window_ms: float,
     stall_timeout: float,
+    rate: float,
+    latency_inject_every: int,
+    latency_subjects: int,
+    latency_tail: float,
+    memory_watchlist: int,
+    memory_events: int,
+    plot: bool,
     keep: bool,
     output: Path,
 ) -> None:
@@ -162,15 +198,18 @@ def bench_pipeline(
     (a) a confluent-kafka loop that reads and decodes; (a') a hand-written confluent-kafka loop doing our
     work (validate, pseudonymise, enrich, watch list, rules, alerts, ClickHouse insert, commit after it);
     (b) a minimal Faust app doing it one event at a time; (c) the real worker end to end, from its start
-    to the last row in ClickHouse, and sustained over --seconds after --warmup; (f) two workers.
-    Prints events/s per phase and the ratios (c)/(a), (c)/(a'), (c)/(b), writes them as JSON, removes what
-    it created unless --keep. Starts the local stack if needed (and stops it after, if it started it).
+    to the last row in ClickHouse, and sustained over --seconds after --warmup; (d) the worker's latency
+    from an event's time to its alert on the alerts topic (p50/p95/p99) while the city mix is sent live at
+    --rate; (e) the worker's peak RSS with a --memory-watchlist watch list after --memory-events events;
+    (f) two workers. Prints events/s per phase, the ratios (c)/(a), (c)/(a'), (c)/(b) and the targets of
+    (d) and (e), writes them as JSON and a PNG plot, removes what it created unless --keep. Starts the
+    local stack if needed (and stops it after, if it started it).
 
     Example: warmcity bench pipeline --events 200000 --phases a,a2,c --seconds 20
     """  # fmt: skip
     import sys
 
-    from pipeline.bench.report import run_ratios
+    from pipeline.bench.report import run_limits, run_ratios
     from pipeline.bench.runner import BenchOptions, run_benchmark
     from pipeline.bench.table import render_table
     from pipeline.stack import LocalStack, StackError
@@ -184,6 +223,9 @@ def bench_pipeline(
     options = BenchOptions(
         events=events, phases=phases, seconds=seconds, warmup_s=warmup, profile=profile, seed=seed,
         watchlist=watchlist, inject_every=inject_every, stall_s=stall_timeout, keep=keep, output=output,
+        rate=rate, latency_inject_every=latency_inject_every, latency_subjects=latency_subjects,
+        latency_tail_s=latency_tail, memory_watchlist=memory_watchlist, memory_events=memory_events,
+        plot=plot, gateway=gateway, gateway_window_ms=gateway_window_ms,
     )  # fmt: skip
     try:
         run = run_benchmark(settings, options, click.echo, command=" ".join(["warmcity", *sys.argv[1:]]))
@@ -191,7 +233,7 @@ def bench_pipeline(
         if not running_before and not keep:
             click.echo(f"stack stopped ({', '.join(stack.down()) or 'nothing to stop'})")
     click.echo("")
-    click.echo(render_table(run.results, run_ratios(run.results)))
-    click.echo(f"result -> {output}")
+    click.echo(render_table(run.results, run_ratios(run.results), run_limits(run.results)))
+    click.echo(f"result -> {output}" + (f", plot -> {run.plot}" if run.plot is not None else ""))
     if not run.document["complete"]:
         fail("not every phase processed every event: see the messages above and the JSON")
