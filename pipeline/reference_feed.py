@@ -34,6 +34,8 @@ from pipeline.metrics import REFERENCE_ENTRIES
 
 log = logging.getLogger(__name__)
 
+PREFETCH_KIB = 8_192  # per feed: enough to keep a load of a million watch-list entries fed
+
 V = TypeVar("V")
 M = TypeVar("M", bound=BaseModel)
 
@@ -165,6 +167,9 @@ class ReferenceFeed(Generic[V]):
                     "group.id": f"reference-{self.name}-{uuid.uuid4().hex[:8]}",  # never joined or committed
                     "enable.auto.commit": False,
                     "enable.partition.eof": True,
+                    # librdkafka prefetches up to 64 MiB per consumer by default; a feed applies records
+                    # one by one anyway, and what it prefetched stays in the process's heap after loading.
+                    "queued.max.messages.kbytes": PREFETCH_KIB,
                 }
             )
             partitions = consumer.list_topics(self.topic, timeout=30).topics[self.topic].partitions

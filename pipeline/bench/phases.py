@@ -1,7 +1,7 @@
 """The phases a benchmark run can measure: names, what each one is, and parsing ``--phases``.
 
-A phase that is not listed here cannot be asked for; adding one (latency at an offered load, memory with
-a large watch list) is a new entry here, a runner for it, and a line in ``runner.PHASE_RUNNERS``.
+A phase that is not listed here cannot be asked for; adding one is a new entry here, a runner for it, and
+a line in ``runner.PHASE_RUNNERS``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ PHASES: dict[str, PhaseSpec] = {
         PhaseSpec("a2", "(a')", "hand-written confluent-kafka loop, our stages, insert, commit"),
         PhaseSpec("b", "(b)", "naive Faust agent, one event at a time", workers=1),
         PhaseSpec("c", "(c)", "warmcity worker end to end, 1 process", workers=1),
+        PhaseSpec("d", "(d)", "latency to the alert at an offered load, 1 worker", workers=1),
+        PhaseSpec("e", "(e)", "worker memory with a large watch list, 1 worker", workers=1),
         PhaseSpec("f", "(f)", "warmcity workers end to end, 2 processes", workers=2),
     )
 }

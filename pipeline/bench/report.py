@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.bench.phases import PHASES
-from pipeline.bench.ratios import Ratio, ratios
+from pipeline.bench.ratios import Limit, Ratio, limits, ratios
 from pipeline.bench.results import PhaseResult
 
 SCHEMA_VERSION = 1
@@ -19,6 +19,11 @@ def phase_rates(results: Sequence[PhaseResult]) -> dict[str, float | None]:
 
 def run_ratios(results: Sequence[PhaseResult]) -> list[Ratio]:
     return ratios(phase_rates(results))
+
+
+def run_limits(results: Sequence[PhaseResult]) -> list[Limit]:
+    """The limits on (d)'s latency and (e)'s memory, of the phases that were run."""
+    return limits({r.phase: r.measures for r in results})
 
 
 def document(
@@ -46,6 +51,7 @@ def document(
             for r in results
         },
         "ratios": {ratio.name: ratio.as_dict() for ratio in run_ratios(results)},
+        "targets": {limit.name: limit.as_dict() for limit in run_limits(results)},
         "complete": error is None and all(r.complete for r in results),
         "error": error,
     }

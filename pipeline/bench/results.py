@@ -119,6 +119,7 @@ class PhaseResult:
     samples: tuple[Sample, ...] = ()
     error: str | None = None
     notes: tuple[str, ...] = ()
+    measures: dict[str, Any] = field(default_factory=dict)  # a phase's own figures: latency (d), memory (e)
 
     @property
     def complete(self) -> bool:
@@ -147,6 +148,7 @@ class PhaseResult:
             "samples": [[round(s.t_s, 3), s.count] for s in thin(self.samples, every_s)],
             "error": self.error,
             "notes": list(self.notes),
+            **({"measures": dict(self.measures)} if self.measures else {}),
         }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline.bench.phases import PHASES
-from pipeline.bench.ratios import Ratio
+from pipeline.bench.ratios import Limit, Ratio
 from pipeline.bench.results import PhaseResult
 
 _HEADER = ("phase", "what", "events", "processed", "events/s", "drain s", "sustained/s", "RSS MB")
@@ -48,7 +48,45 @@ def ratio_line(ratio: Ratio) -> str:
     return f"  {name:<10} {value:>8}   {target:<14} {verdict}".rstrip()
 
 
-def render_table(results: Sequence[PhaseResult], found: Sequence[Ratio]) -> str:
+def limit_line(limit: Limit) -> str:
+    name = f"{_label(limit.phase)} {limit.measure}"
+    value = "-" if limit.value is None else f"{limit.value:,.1f} {limit.unit}"
+    verdict = {True: "met", False: "NOT met", None: ""}[limit.met]
+    return f"  {name:<18} {value:>12}   target <= {limit.limit:g} {limit.unit}  {verdict}".rstrip()
+
+
+def _ms(value: object) -> str:
+    return f"{value:,.0f}" if isinstance(value, int | float) else "-"
+
+
+def measure_lines(result: PhaseResult) -> list[str]:
+    """What (d) and (e) measured besides events/s, one or two lines each."""
+    m = result.measures
+    if not m:
+        return []
+    if result.phase == "d":
+        read, kafka = m["latency"]["read"], m["latency"]["kafka_timestamp"]
+        kept = "kept" if m["kept_offered_rate"] else "NOT kept"
+        return [
+            f"  (d) offered {m['offered_per_s']:,.0f}/s, achieved {m['achieved_per_s']:,.0f}/s ({kept}); "
+            f"{read['count']:,} alerts of {m['latency']['injected_after_warmup']:,} injected reads after the "
+            f"warm-up ({m['latency']['missing']:,} missing)",
+            f"  (d) latency ms, read by the harness: p50 {_ms(read['p50_ms'])}  p95 {_ms(read['p95_ms'])}  "
+            f"p99 {_ms(read['p99_ms'])}  max {_ms(read['max_ms'])}; by Kafka timestamp: p50 "
+            f"{_ms(kafka['p50_ms'])}  p95 {_ms(kafka['p95_ms'])}  p99 {_ms(kafka['p99_ms'])}",
+        ]
+    if result.phase == "e":
+        loaded, end = m.get("after_load") or {}, m.get("at_end") or {}
+        return [
+            f"  (e) {m['watchlist_entries']:,} watch-list entries, {m['events']:,} events: peak RSS (VmHWM) "
+            f"{_ms(m['peak_rss_mb'])} MB; RSS after loading {_ms(loaded.get('rss_mb'))} MB, at the end "
+            f"{_ms(end.get('rss_mb'))} MB ({m.get('distinct_plates') or 0:,} distinct plates, "
+            f"{_ms(m.get('growth_bytes_per_distinct_plate'))} bytes of growth each)",
+        ]
+    return []
+
+
+def render_table(results: Sequence[PhaseResult], found: Sequence[Ratio], limits: Sequence[Limit] = ()) -> str:
     rows = [_HEADER, *(phase_row(r) for r in results)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
     lines = []
@@ -64,6 +102,11 @@ def render_table(results: Sequence[PhaseResult], found: Sequence[Ratio]) -> str:
         r.sustained is not None and r.sustained.window_s > 0 and not r.sustained.complete for r in results
     ):
         notes.append("* sustained window cut short: the drain ended first (more --events lengthen it)")
+    measured = [line for r in results for line in measure_lines(r)]
+    if measured:
+        lines += ["", *measured]
     if found:
         lines += ["", "ratios of events/s:", *(ratio_line(r) for r in found)]
+    if limits:
+        lines += ["", "targets:", *(limit_line(limit) for limit in limits)]
     return "\n".join(lines + notes)

@@ -13,6 +13,10 @@ def test_help_names_every_option() -> None:
     for option in ("--events", "--phases", "--seconds", "--warmup", "--keep", "--output", "--watchlist"):
         assert option in result.stdout
     assert "(c)/(a')" in result.stdout
+    for option in ("--rate", "--latency-inject-every", "--latency-subjects", "--latency-tail",
+                   "--memory-watchlist", "--memory-events", "--plot / --no-plot"):  # fmt: skip
+        assert option in result.stdout, option
+    assert "d (latency" in " ".join(result.stdout.split()) and "e (memory" in " ".join(result.stdout.split())
 
 
 def test_bench_lists_the_pipeline_command() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.bench.ratios import Ratio, ratios
-from pipeline.bench.report import document, phase_rates, run_ratios
+from pipeline.bench.report import document, phase_rates, run_limits, run_ratios
 from pipeline.bench.results import Drain, PhaseResult, Sustained
 from pipeline.bench.table import render_table
 
@@ -92,3 +92,43 @@ def test_document_shape() -> None:
         )["complete"]
         is False
     )
+
+
+def _measured(phase: str, measures: dict[str, object]) -> PhaseResult:
+    return PhaseResult(phase, 100, 100, Drain(0.0, 1.0, 100, True), 2.0, measures=measures)
+
+
+def _latency(p99: float | None) -> dict[str, object]:
+    read = {"count": 300, "p50_ms": 120.0, "p95_ms": 200.0, "p99_ms": p99, "max_ms": 400.0, "mean_ms": 1.0}
+    return {
+        "offered_per_s": 5_000.0, "achieved_per_s": 4_700.0, "kept_offered_rate": False, "p99_ms": p99,
+        "latency": {"read": read, "kafka_timestamp": read, "injected_after_warmup": 310, "missing": 10},
+    }  # fmt: skip
+
+
+def test_limits_on_latency_and_memory() -> None:
+    found = {limit.name: limit for limit in run_limits([_measured("d", _latency(240.0))])}
+    assert set(found) == {"d.p99_ms"} and found["d.p99_ms"].met is True
+    e = _measured("e", {"peak_rss_mb": 612.5, "watchlist_entries": 1_000_000, "events": 100})
+    found = {limit.name: limit for limit in run_limits([_measured("d", _latency(None)), e])}
+    assert found["d.p99_ms"].met is None and found["e.peak_rss_mb"].met is False
+    assert found["e.peak_rss_mb"].as_dict() == {"value": 612.5, "limit": 600.0, "unit": "MB", "met": False}
+    assert run_limits([result("c", 10.0)]) == []
+
+
+def test_table_and_document_show_d_and_e_with_their_targets() -> None:
+    e = _measured("e", {"peak_rss_mb": 512.0, "watchlist_entries": 1_000_000, "events": 100,
+                        "after_load": {"rss_mb": 400.0}, "at_end": {"rss_mb": 500.0}, "distinct_plates": 80,
+                        "growth_bytes_per_distinct_plate": 1_310_720})  # fmt: skip
+    results = [_measured("d", _latency(300.0)), e]
+    table = render_table(results, run_ratios(results), run_limits(results))
+    assert "offered 5,000/s, achieved 4,700/s (NOT kept)" in table
+    assert "p50 120  p95 200  p99 300" in table and "(10 missing)" in table
+    assert "peak RSS (VmHWM) 512 MB" in table and "after loading 400 MB" in table
+    assert "(d) p99_ms" in table and "300.0 ms   target <= 250 ms  NOT met" in table
+    assert "(e) peak_rss_mb" in table and "target <= 600 MB  met" in table
+    found = document(tag="t", created_at="now", command="", options={}, workload=None, machine={},
+                     results=results)  # fmt: skip
+    assert found["targets"]["d.p99_ms"]["met"] is False and found["targets"]["e.peak_rss_mb"]["met"] is True
+    assert found["phases"]["d"]["measures"]["latency"]["missing"] == 10
+    assert "measures" not in found["phases"]["e"] or found["phases"]["e"]["measures"]["peak_rss_mb"] == 512.0
