@@ -95,3 +95,10 @@ def test_scrape_config_uses_the_workers_metrics_port_and_the_rules_job_names() -
     # The rules select the workers by this job name.
     assert any('job="warmcity-worker"' in rule["expr"] for rule in alerting_rules().values())
     assert config["rule_files"] == ["/etc/prometheus/rules/*.yml"]
+
+
+def test_docs_explain_every_alert() -> None:
+    doc = (DEPLOY.parent / "docs" / "deploy.md").read_text(encoding="utf-8")
+    alerts_section = doc.split("## Alerts", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in alerting_rules() if f"| `{name}` |" not in alerts_section]
+    assert missing == []
