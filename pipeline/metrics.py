@@ -114,3 +114,11 @@ SIMULATOR_FAILURES = Counter(
     "Messages the simulator's producer could not deliver, by family; counted by its publisher.",
     ["family"],
 )
+ALERT_LAG_SECONDS = Histogram(
+    "warmcity_alert_lag_seconds",
+    "Event time of a new alert's latest evidence to the moment the alert book raised it, by rule: the "
+    "pipeline's end-to-end delay for the command room. Time-driven rules (device.offline, "
+    "transport.stopped, ...) raise on a tick long after their last evidence, by design.",
+    ["rule"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+)

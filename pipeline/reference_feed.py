@@ -131,6 +131,7 @@ class ReferenceFeed(Generic[V]):
         self.rejected = 0
 
     def start(self) -> None:
+        REFERENCE_ENTRIES.labels(self.name).set(len(self._data))  # an empty topic shows as 0, not as absent
         self._thread.start()
 
     def stop(self) -> None:

@@ -17,7 +17,13 @@ from typing import Any
 from clickhouse_driver import Client
 
 from pipeline.errors import TransientError
-from pipeline.metrics import SINK_BATCH_ROWS, SINK_FAILURES, SINK_INSERT_SECONDS, SINK_ROWS
+from pipeline.metrics import (
+    SINK_BATCH_ROWS,
+    SINK_FAILURES,
+    SINK_INSERT_SECONDS,
+    SINK_LAST_SUCCESS,
+    SINK_ROWS,
+)
 from pipeline.sink.policy import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,7 @@ class TableWriter:
         SINK_INSERT_SECONDS.labels(self.table).observe(time.perf_counter() - started)
         SINK_BATCH_ROWS.labels(self.table).observe(len(rows))
         SINK_ROWS.labels(self.table).inc(len(rows))
+        SINK_LAST_SUCCESS.labels(self.table).set(time.time())
 
     def insert(self, rows: Sequence[tuple[Any, ...]]) -> bool:
         """Insert, retrying with backoff until it succeeds (True) or the writer is stopped (False).

@@ -26,7 +26,13 @@ from pipeline.errors import InvalidEvent
 from pipeline.stages.deadletter import dead_letter_for
 from pipeline.stages.enrich import enrich_event
 from pipeline.stages.privacy import Pseudonymiser
-from pipeline.stages.validate import EventTimeLimits, check_event_time, decode_message, validate_document
+from pipeline.stages.validate import (
+    EventTimeAhead,
+    EventTimeLimits,
+    check_event_time,
+    decode_message,
+    validate_document,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class IntakeContext:
 class BatchOutcome:
     accepted: list[tuple[RawMessage, EnrichedEvent]] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: For each event dead-lettered as timed too far ahead: by how many seconds (the clock-skew metric).
+    future_ahead_s: list[float] = field(default_factory=list)
 
     @property
     def enriched(self) -> list[EnrichedEvent]:
@@ -83,6 +91,8 @@ def process_batch(
                     event, family, context.devices, context.plate_watchlist, context.person_watchlist
                 )
             except InvalidEvent as error:
+                if isinstance(error, EventTimeAhead):
+                    outcome.future_ahead_s.append(error.ahead_s)
                 value = message.value if item.index is None else orjson.dumps(item.document)
                 outcome.dead_letters.append(
                     _dead_letter(error, message, item.index, value, family, context, now)

@@ -147,13 +147,20 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{index}]")
 
 
-def check_event_time(event: EventEnvelope, now: datetime, limits: EventTimeLimits) -> None:
-    """``InvalidEvent`` for an event time too far ahead of ``now`` or too long before it."""
-    if event.event_time - now > limits.max_ahead:
-        ahead = (event.event_time - now).total_seconds()
-        raise InvalidEvent(
-            RejectReason.EVENT_TIME_FUTURE, f"event_time: {ahead:.0f} s ahead of the pipeline's clock"
+class EventTimeAhead(InvalidEvent):
+    """An event timed further ahead than allowed; ``ahead_s``: by how much (for the clock-skew metric)."""
+
+    def __init__(self, ahead_s: float) -> None:
+        super().__init__(
+            RejectReason.EVENT_TIME_FUTURE, f"event_time: {ahead_s:.0f} s ahead of the pipeline's clock"
         )
+        self.ahead_s = ahead_s
+
+
+def check_event_time(event: EventEnvelope, now: datetime, limits: EventTimeLimits) -> None:
+    """``InvalidEvent`` for an event time too far ahead of ``now`` (``EventTimeAhead``) or too long ago."""
+    if event.event_time - now > limits.max_ahead:
+        raise EventTimeAhead((event.event_time - now).total_seconds())
     if now - event.event_time > limits.max_age:
         days = (now - event.event_time).total_seconds() / 86400
         raise InvalidEvent(RejectReason.EVENT_TIME_TOO_OLD, f"event_time: {days:.1f} days old")

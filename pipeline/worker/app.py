@@ -60,6 +60,7 @@ from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.batching import take_weighted
 from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_partition
+from pipeline.worker.intake_metrics import observe_intake
 from pipeline.worker.references import ReferenceFeeds
 
 log = logging.getLogger(__name__)
@@ -313,6 +314,7 @@ class PipelineWorker:
         self.note_backlog(events)
         await delivered(deliveries)
         EVENTS_OUT.labels("intake", family.value).inc(len(outcome.enriched))
+        observe_intake(outcome, family, now)  # events by district, events timed ahead of the clock
         STAGE_SECONDS.labels("intake").observe(time.perf_counter() - started)
 
     async def _stop_on_invalid_share(self, trip: InvalidShareTrip, events: Sequence[Any]) -> NoReturn:

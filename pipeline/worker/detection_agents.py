@@ -16,6 +16,7 @@ message on the key's own topic, so that the change happens in the agent that own
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from pipeline.alerting.book import AlertBookEntry, on_action, on_detection, on_t
 from pipeline.contracts.alert import Alert, AlertAction
 from pipeline.metrics import ALERTS_RAISED
 from pipeline.rules.base import Detection
+from pipeline.worker.alert_metrics import OpenAlerts, observe_raised, observe_stage
 from pipeline.worker.batching import take_weighted
 from pipeline.worker.detection import Routed, RuleInput, rule_inputs
 
@@ -58,6 +60,7 @@ class DetectionAgents:
         }
         self.rule_state = worker.app.Table("rule_state", default=None, **options)
         self.alert_book = worker.app.Table("alert_book", default=None, **options)
+        self.open_alerts = OpenAlerts()  # warmcity_alerts_open, from the book's changes
         topics = worker.topics
         worker.app.agent(worker.detect, name="detect")(self.detect)
         book_inputs = worker.topic(topics.detections, topics.alert_actions)
@@ -73,7 +76,7 @@ class DetectionAgents:
         await worker.reference_ready()
         async for events in take_weighted(stream, batch.max_rows, batch.max_wait_s, message_count):
             try:
-                routed = Routed()
+                started, routed = time.perf_counter(), Routed()
                 for event in events:
                     as_current(event)  # every input of a message belongs to the message's partition
                     for message in rule_inputs(event.message.value):
@@ -83,6 +86,7 @@ class DetectionAgents:
                         routed.detections.extend(found)
                         worker.engine.route_detections(found, routed)
                 await delivered(await worker.send_routed(routed.inputs, routed.detections))
+                observe_stage("detect", len(events), len(routed.detections), started)
             except BaseException:
                 withhold_acks(events)
                 raise
@@ -94,7 +98,7 @@ class DetectionAgents:
         async for events in stream.take_events(batch.max_rows, within=batch.max_wait_s):
             try:
                 sent: list[Awaitable[Any]] = []
-                now = datetime.now(UTC)
+                now, started = datetime.now(UTC), time.perf_counter()
                 for event in events:
                     as_current(event)
                     key = event.message.key
@@ -110,9 +114,12 @@ class DetectionAgents:
                         detection = Detection.model_validate_json(event.message.value)
                         entry, alert = on_detection(entry, detection, now, self.worker.book_policy)
                     self.alert_book[key] = entry.model_dump_json().encode()
+                    self.open_alerts.update(key, entry.current)
                     if alert is not None:
                         await self._publish(alert, sent)
                 await delivered(sent)
+                self.open_alerts.publish()
+                observe_stage("alert_book", len(events), len(sent), started)
             except BaseException:
                 withhold_acks(events)
                 raise
@@ -133,10 +140,15 @@ class DetectionAgents:
         """Send an escalation check for every alert of this worker that would escalate now."""
         from pipeline.worker.app import delivered
 
-        now, sent = datetime.now(UTC), []
-        for key, stored in list(self.alert_book.items()):
-            if on_tick(_entry(stored), now, self.worker.book_policy)[1] is not None:
-                sent.append(await self.worker.detections.send(key=key, value=BOOK_TICK))
+        now, sent, due = datetime.now(UTC), [], []
+        book = [(key, _entry(stored)) for key, stored in list(self.alert_book.items())]
+        self.open_alerts.replace((key, entry.current) for key, entry in book)  # before anything awaits
+        self.open_alerts.publish()
+        for key, entry in book:
+            if on_tick(entry, now, self.worker.book_policy)[1] is not None:
+                due.append(key)
+        for key in due:
+            sent.append(await self.worker.detections.send(key=key, value=BOOK_TICK))
         await delivered(sent)
 
     async def _publish(self, alert: Alert, sent: list[Awaitable[Any]]) -> None:
@@ -144,6 +156,7 @@ class DetectionAgents:
         sent.append(await self.worker.alerts.send(key=key, value=alert.model_dump_json().encode()))
         if alert.version == 1:
             ALERTS_RAISED.labels(alert.rule, alert.severity.value).inc()
+            observe_raised(alert)
 
 
 def wire_detection(worker: PipelineWorker) -> DetectionAgents:

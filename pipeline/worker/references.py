@@ -75,6 +75,10 @@ class ReferenceFeeds:
     def summary(self) -> str:
         return ", ".join(f"{len(feed.view)} {name}" for name, feed in self.feeds.items())
 
+    def loaded(self) -> bool:
+        """True once every feed loaded what its topic held at start (safe from any thread)."""
+        return all(feed.wait_ready(0) for feed in self.feeds.values())
+
     def stop(self) -> None:
         for feed in self.feeds.values():
             feed.stop()

@@ -1,14 +1,16 @@
-"""Start one worker process: the metrics endpoint, then the Faust worker until it is told to stop."""
+"""Start one worker process: the metrics and health endpoint, then the Faust worker until it is stopped."""
 
 from __future__ import annotations
 
 import logging
 
 import faust
-from prometheus_client import start_http_server
 
+from pipeline.http_endpoint import serve
 from pipeline.settings import Settings
 from pipeline.worker.app import PipelineWorker
+from pipeline.worker.health import routes, wire_health
+from pipeline.worker.lag_metrics import wire_lag_metrics
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +24,11 @@ def run_worker(settings: Settings) -> None:
 
     Exits non-zero when the worker crashed: ``EXIT_INVALID_SHARE`` when the invalid-share cap stopped it."""
     pipeline_worker = PipelineWorker(settings)
-    server, _ = start_http_server(settings.pipeline.metrics_port, addr="0.0.0.0")
-    log.info("metrics on http://127.0.0.1:%d/metrics", server.server_port)
+    wire_lag_metrics(pipeline_worker)
     worker = faust.Worker(pipeline_worker.app, loglevel=settings.pipeline.log_level, quiet=True)
+    health = wire_health(pipeline_worker, worker.loop)
+    server = serve(settings.pipeline.metrics_port, routes(health))
+    log.info("metrics on http://127.0.0.1:%d/metrics, health on /healthz and /readyz", server.server_port)
     try:
         worker.execute_from_commandline()
     except SystemExit:
