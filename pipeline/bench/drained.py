@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pipeline.bench.kafka_io import copy_topics
 from pipeline.bench.layout import RunLayout, copied_topics, output_specs
-from pipeline.bench.processes import child_process, log_tail, rss_mb
+from pipeline.bench.processes import child_process, cpu_seconds, log_tail, rss_mb
 from pipeline.bench.progress import Progress
 from pipeline.bench.results import PhaseResult, Sample, drain, sustained
 from pipeline.bench.stored import StoredCounter
@@ -42,6 +42,24 @@ class Watched:
     samples: list[Sample]
     error: str | None
     peak_rss_mb: float | None
+    cpu_s: float = 0.0  # CPU time the phase's process trees used while watched
+
+
+class CpuMeter:
+    """The CPU time of process trees, kept per pid so that a process that has exited still counts."""
+
+    def __init__(self, processes: Sequence[subprocess.Popen[bytes]]) -> None:
+        self.processes = processes
+        self.used: dict[int, float] = {}
+        self.start = self._read()
+
+    def _read(self) -> float:
+        for process in self.processes:
+            self.used.update(cpu_seconds(process.pid))
+        return sum(self.used.values())
+
+    def so_far(self) -> float:
+        return self._read() - self.start
 
 
 def phase_settings(base: Settings, layout: RunLayout, phase: str, run_dir: Path) -> Settings:
@@ -66,6 +84,7 @@ def watch(
     start = last_change = time.perf_counter()
     samples, peak, previous = [Sample(0.0, 0)], 0.0, 0
     progress = Progress(label, total, echo)
+    cpu = CpuMeter(processes)
     while True:
         count = counter.finished()
         now = time.perf_counter()
@@ -73,18 +92,19 @@ def watch(
         samples.append(sample)
         progress.saw(sample)
         peak = max(peak, sum(rss_mb(p.pid) or 0.0 for p in processes))
+        used = cpu.so_far()
         if count >= total and counter.processed() >= total:
-            return Watched(samples, None, peak or None)
+            return Watched(samples, None, peak or None, used)
         if count != previous:
             last_change, previous = now, count
         exited = [p for p in processes if p.poll() is not None]
         if exited:
             return Watched(
-                samples, f"process {exited[0].pid} exited with {exited[0].returncode}", peak or None
+                samples, f"process {exited[0].pid} exited with {exited[0].returncode}", peak or None, used
             )
         if now - last_change > stall_s:
             return Watched(
-                samples, f"no progress for {stall_s:.0f} s at {count:,} of {total:,}", peak or None
+                samples, f"no progress for {stall_s:.0f} s at {count:,} of {total:,}", peak or None, used
             )
         time.sleep(POLL_S)
 
@@ -119,6 +139,11 @@ def _result(
         samples=tuple(watched.samples),
         error=error,
         notes=notes,
+        measures={
+            # Start-up (the registry load) is in it too; per event it is a bound, not the steady cost.
+            "worker_cpu_s": round(watched.cpu_s, 2),
+            "worker_cpu_us_per_event": round(watched.cpu_s / total * 1e6, 1) if total else None,
+        },
     )
 
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.worker.child import child_process
 
-__all__ = ["Memory", "child_process", "log_tail", "memory_of", "parse_status", "process_tree", "rss_mb"]
+__all__ = [
+    "Memory",
+    "child_process",
+    "cpu_seconds",
+    "log_tail",
+    "memory_of",
+    "parse_status",
+    "process_tree",
+    "rss_mb",
+]
 
 KIB_PER_MIB = 1024
 
@@ -81,6 +91,21 @@ def rss_mb(pid: int) -> float | None:
         return None
     rss = status.get("VmRSS")
     return rss / KIB_PER_MIB if rss is not None else None
+
+
+def cpu_seconds(pid: int, proc: Path = Path("/proc")) -> dict[int, float]:
+    """CPU time (user + system, s) of ``pid`` and each descendant, by pid, from /proc/<pid>/stat; what
+    a benchmark on a shared machine can compare when wall-clock rates are disturbed by other work."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    used: dict[int, float] = {}
+    for member in process_tree(pid, proc):
+        try:
+            stat = (proc / str(member) / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state is field 3
+        used[member] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime: fields 14 and 15
+    return used
 
 
 def log_tail(path: Path, lines: int = 20) -> str:

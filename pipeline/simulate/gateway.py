@@ -14,6 +14,7 @@ inside an envelope they would spoil their neighbours.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -86,10 +87,10 @@ class GatewayBatcher:
 
     def add(self, message: SimulatedMessage) -> Iterator[OutgoingMessage]:
         """What is ready to send once ``message`` arrived (envelopes whose window closed, or it alone)."""
-        moment = message.event_time.timestamp() if message.event_time is not None else None
-        if moment is not None:
-            yield from self._close_older_than(moment - self.window_s)
-        if message.kind is MessageKind.MALFORMED or moment is None:
+        # A message that does not say when it happened is windowed by when it is sent.
+        moment = message.event_time.timestamp() if message.event_time is not None else time.time()
+        yield from self._close_older_than(moment - self.window_s)
+        if message.kind is MessageKind.MALFORMED:
             yield OutgoingMessage(message.family, message.key, message.value, 1)
             return
         gateway = self.gateway_of(message.key.decode("utf-8", errors="replace"))

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pipeline.contracts.batch import count_of
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.reference_publish import PublishError, producer_config, require_topic
 from pipeline.simulate.gateway import GatewayBatcher, OutgoingMessage
@@ -41,14 +40,23 @@ class SimulationError(PublishError):
 
 @dataclass
 class _DeliveryTally:
-    """Events acknowledged and failed (an envelope counts its events, from its ``n`` header)."""
+    """Events acknowledged and failed (an envelope counts its events)."""
 
     delivered: int = 0
     failed: int = 0
     first_error: str | None = None
 
     def __call__(self, err: KafkaError | None, msg: Message) -> None:
-        events = count_of(msg.headers())
+        self.add(err, msg, 1)
+
+    def for_events(self, events: int) -> Callable[[KafkaError | None, Message], None]:
+        """The delivery callback of one message holding ``events`` events (delivery reports carry no
+        headers, so the count travels with the callback)."""
+        if events == 1:
+            return self
+        return lambda err, msg: self.add(err, msg, events)
+
+    def add(self, err: KafkaError | None, msg: Message, events: int) -> None:
         if err is None:
             self.delivered += events
             return
@@ -178,7 +186,13 @@ def _produce(producer: Producer, topic: str, message: OutgoingMessage, tally: _D
     headers: dict[str, str | bytes | None] | None = dict(message.headers) if message.headers else None
     while True:
         try:
-            producer.produce(topic, key=message.key, value=message.value, headers=headers, on_delivery=tally)
+            producer.produce(
+                topic,
+                key=message.key,
+                value=message.value,
+                headers=headers,
+                on_delivery=tally.for_events(message.events),
+            )
             return
         except BufferError:  # local queue full: the broker is slower than the rate; wait for it
             producer.poll(0.1)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import confluent_kafka
+import orjson
 import pytest
 
 from pipeline.city import build_city
@@ -22,6 +23,7 @@ from pipeline.simulate import (
     SimulationProgress,
     run_simulation,
 )
+from pipeline.simulate.gateway import GatewayBatcher
 
 TOPIC = "test.raw.vehicle_checkpoint"
 
@@ -257,3 +259,32 @@ def test_ctrl_c_stops_sending_but_still_flushes_and_counts(fake_producers: list[
     assert summary.interrupted
     assert (summary.sent, summary.delivered) == (25, 25)
     assert summary.ok
+
+
+def gateway_by_lane(device_id: str) -> str:
+    return f"GW-{sum(device_id.encode()) % 3}"  # three gateways, each device always behind the same one
+
+
+def test_gateway_mode_counts_events_and_sends_fewer_messages(fake_producers: list[FakeProducer]) -> None:
+    generator = make_generator(malformed_share=0.05)
+    summary = run_simulation(
+        "b:1", TOPIC, generator, 100_000, count=300, gateway=GatewayBatcher(gateway_by_lane, 60_000)
+    )
+    assert summary.ok
+    assert (summary.sent, summary.delivered, summary.failed) == (300, 300, 0)
+    (producer,) = fake_producers
+    envelopes = [m for m in producer.produced if m.headers()]
+    assert 0 < len(producer.produced) < 300
+    singles = [m for m in producer.produced if not m.headers()]
+    assert sum(int(dict(m.headers() or [])["n"]) for m in envelopes) + len(singles) == 300
+    assert all(
+        len(orjson.loads(m.value() or b"")["events"]) == int(dict(m.headers() or [])["n"]) for m in envelopes
+    )
+
+
+def test_a_failed_envelope_counts_every_event_in_it(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["fail_every"] = 1
+    summary = run_simulation(
+        "b:1", TOPIC, make_generator(), 100_000, count=50, gateway=GatewayBatcher(gateway_by_lane, 60_000)
+    )
+    assert (summary.delivered, summary.failed) == (0, 50)
