@@ -126,6 +126,14 @@ def _share(name: str, text: str) -> Callable[[F], F]:
     show_default=True,
     help="With --gateway: how much event time one envelope collects, ms.",
 )
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve /metrics (warmcity_simulator_sent_total, ...) on this port while sending; 0 picks a free "
+    "one. Containers pass WARMCITY_PIPELINE_METRICS_PORT's 9108 [default: not served, since a worker on "
+    "the same host has that port].",
+)
 @_share("--malformed-share", "Share of each family's events sent malformed (dead-letter)")
 @_share("--duplicate-share", "Share of events a device sends twice (same event_id and bytes)")
 @_share("--late-share", "Share of events sent 2-15 minutes after they happened")
@@ -145,6 +153,7 @@ def simulate(
     inject_every: int,
     gateway: str,
     gateway_window_ms: float,
+    metrics_port: int | None,
     malformed_share: float,
     duplicate_share: float,
     late_share: float,
@@ -205,6 +214,7 @@ def simulate(
     complete_ts = plan.complete_ts()
     if complete_ts is not None:
         _warn_if_short(complete_ts - start.timestamp(), duration, count, rate)
+    _serve_metrics(metrics_port)
     try:
         published = publish_plan_references(bootstrap, topics, plan)
         if published:
@@ -230,6 +240,18 @@ def simulate(
         fail(f"{summary.failed} of {summary.sent} deliveries failed: {summary.first_error}")
     if summary.interrupted:
         fail("interrupted before the end: what was sent was delivered", code=130)
+
+
+def _serve_metrics(port: int | None) -> None:
+    from pipeline.http_endpoint import serve
+
+    if port is None:
+        return
+    try:
+        server = serve(port)
+    except OSError as exc:
+        fail(f"cannot serve /metrics on port {port}: {exc}", code=2)
+    click.echo(f"metrics on http://127.0.0.1:{server.server_port}/metrics")
 
 
 def _pseudonymiser(settings: Settings) -> Pseudonymiser:

@@ -26,6 +26,8 @@ from pipeline.worker.lag_metrics import group_partitions
 if TYPE_CHECKING:
     from pipeline.worker.app import PipelineWorker
 
+LIVENESS_PATH = "/healthz"
+READINESS_PATH = "/readyz"
 PING_INTERVAL_S = 1.0
 MAX_SILENCE_S = 30.0
 STARTUP_S = 60.0
@@ -98,7 +100,7 @@ def as_route(check: Callable[[], tuple[bool, dict[str, Any]]]) -> Callable[[], t
 
 
 def routes(state: HealthState) -> dict[str, Callable[[], tuple[int, Mapping[str, Any]]]]:
-    return {"/healthz": as_route(state.liveness), "/readyz": as_route(state.readiness)}
+    return {LIVENESS_PATH: as_route(state.liveness), READINESS_PATH: as_route(state.readiness)}
 
 
 class LoopPinger:

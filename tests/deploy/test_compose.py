@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from pipeline.settings import ClickHouseSettings, KafkaSettings, PipelineSettings, StackSettings
+from pipeline.worker.health import READINESS_PATH
 from tests.deploy.helpers import DEPLOY, ROOT, parse_cli, settings_env_vars
 
 COMPOSE_FILE = DEPLOY / "docker-compose.yml"
@@ -144,7 +145,12 @@ def test_metrics_port_agrees_with_settings_prometheus_and_the_healthcheck(compos
     worker = services(compose)["worker"]
     port = int(environment(worker)["WARMCITY_PIPELINE_METRICS_PORT"])
     assert port == PipelineSettings().metrics_port
-    assert str(port) in worker["expose"] and f":{port}/metrics" in " ".join(worker["healthcheck"]["test"])
+    assert str(port) in worker["expose"]
+    assert f":{port}{READINESS_PATH}" in " ".join(worker["healthcheck"]["test"])  # a path the worker serves
+    simulator = services(compose)["simulator"]
+    assert str(port) in simulator["expose"]
+    (simulate,) = command_lines(simulator)
+    assert parse_cli(simulate[1:]).params["metrics_port"] == port  # it serves what is scraped
     scrape = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())["scrape_configs"]
     ports = {job["job_name"]: job["dns_sd_configs"][0] for job in scrape if "dns_sd_configs" in job}
     assert ports["warmcity-worker"] == {

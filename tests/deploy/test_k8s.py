@@ -16,6 +16,7 @@ import yaml
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.settings import ClickHouseSettings, KafkaSettings
 from pipeline.topics import Topics
+from pipeline.worker.health import LIVENESS_PATH, READINESS_PATH
 from tests.deploy import render
 from tests.deploy.helpers import K8S, RULES_FILE, load_yaml_documents, parse_cli, run_tool, settings_env_vars
 
@@ -322,8 +323,11 @@ def test_worker_probes_and_metrics_port(overlay: tuple[str, Objects]) -> None:
     (container,) = one(objects, "Deployment", "warmcity-worker")["spec"]["template"]["spec"]["containers"]
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"metrics": port}
-    for probe in ("livenessProbe", "readinessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/metrics", "port": "metrics"}, probe
+    paths = {"livenessProbe": LIVENESS_PATH, "readinessProbe": READINESS_PATH}  # what the worker serves
+    for probe, path in paths.items():
+        assert container[probe]["httpGet"] == {"path": path, "port": "metrics"}, probe
+    service = one(objects, "Service", "warmcity-worker")
+    assert service["spec"]["publishNotReadyAddresses"] is True  # a worker not ready is still scraped
 
 
 def test_pdb_and_service_select_the_workers(overlay: tuple[str, Objects]) -> None:
@@ -425,10 +429,13 @@ def test_pod_monitor_scrapes_the_simulator(overlay: tuple[str, Objects]) -> None
     monitor = one(objects, "PodMonitor")
     template = one(objects, "Job", "warmcity-simulator")["spec"]["template"]
     assert selects(monitor["spec"]["selector"], template["metadata"]["labels"])
-    ports = {p["name"] for c in template["spec"]["containers"] for p in c.get("ports", [])}
+    (simulator,) = template["spec"]["containers"]
+    ports = {p["name"]: p["containerPort"] for p in simulator.get("ports", [])}
     for endpoint in monitor["spec"]["podMetricsEndpoints"]:
         assert endpoint["port"] in ports
         assert {"targetLabel": "job", "replacement": "warmcity-simulator"} in endpoint["relabelings"]
+    # The simulator serves /metrics only when told; on the port the PodMonitor scrapes.
+    assert parse_cli(simulator["args"]).params["metrics_port"] == ports["metrics"]
 
 
 def test_prometheus_rule_is_the_rules_file(overlay: tuple[str, Objects]) -> None:
