@@ -3,8 +3,10 @@
 Pacing is by schedule, not by sleeping a fixed gap after each send: message *i* is due at
 ``start + i / rate``, so time spent producing does not slow the achieved rate down (the city simulator's
 virtual clock is the same schedule). ``topic`` is one topic for every message (the plate-only generator)
-or a topic per family (``Topics.raw``). Deliveries are counted in the producer's callbacks; the run ends
-with a flush, and the summary says whether every message arrived, with counts per family.
+or a topic per family (``Topics.raw``). Deliveries are counted in the producer's callbacks, for the
+summary and in the metrics ``warmcity_simulator_sent_total`` / ``warmcity_simulator_delivery_failures_total``
+(events by family, as Kafka acknowledged or refused them); the run ends with a flush, and the summary says
+whether every message arrived, with counts per family.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipeline.contracts.reference import DeviceFamily
+from pipeline.metrics import SIMULATOR_FAILURES, SIMULATOR_SENT
 from pipeline.reference_publish import PublishError, producer_config, require_topic
 from pipeline.simulate.gateway import GatewayBatcher, OutgoingMessage
 from pipeline.simulate.messages import (
@@ -45,16 +48,29 @@ class _DeliveryTally:
     delivered: int = 0
     failed: int = 0
     first_error: str | None = None
+    _single: dict[DeviceFamily, Callable[[KafkaError | None, Message], None]] = field(default_factory=dict)
 
     def __call__(self, err: KafkaError | None, msg: Message) -> None:
         self.add(err, msg, 1)
 
-    def for_events(self, events: int) -> Callable[[KafkaError | None, Message], None]:
-        """The delivery callback of one message holding ``events`` events (delivery reports carry no
-        headers, so the count travels with the callback)."""
+    def for_events(self, events: int, family: DeviceFamily) -> Callable[[KafkaError | None, Message], None]:
+        """The delivery callback of one message of ``family`` holding ``events`` events (delivery reports
+        carry no headers, so the count travels with the callback); it counts the family's metrics too."""
         if events == 1:
-            return self
-        return lambda err, msg: self.add(err, msg, events)
+            callback = self._single.get(family)
+            if callback is None:
+                callback = self._single[family] = self._counting(family, 1)
+            return callback
+        return self._counting(family, events)
+
+    def _counting(self, family: DeviceFamily, events: int) -> Callable[[KafkaError | None, Message], None]:
+        sent, failed = SIMULATOR_SENT.labels(family.value), SIMULATOR_FAILURES.labels(family.value)
+
+        def callback(err: KafkaError | None, msg: Message) -> None:
+            self.add(err, msg, events)
+            (sent if err is None else failed).inc(events)
+
+        return callback
 
     def add(self, err: KafkaError | None, msg: Message, events: int) -> None:
         if err is None:
@@ -191,7 +207,7 @@ def _produce(producer: Producer, topic: str, message: OutgoingMessage, tally: _D
                 key=message.key,
                 value=message.value,
                 headers=headers,
-                on_delivery=tally.for_events(message.events),
+                on_delivery=tally.for_events(message.events, message.family),
             )
             return
         except BufferError:  # local queue full: the broker is slower than the rate; wait for it
