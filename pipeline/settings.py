@@ -89,7 +89,11 @@ class PipelineSettings(BaseSettings):
         "worker", description="Faust app id suffix; the full id is '<topic_prefix>-<app_id>'."
     )
     process_batch: int = Field(1000, ge=1, description="Raw events taken per processing batch.")
-    process_within_s: float = Field(0.2, gt=0, description="Longest wait to fill a processing batch, s.")
+    process_within_s: float = Field(
+        0.05,
+        gt=0,
+        description="Longest wait to fill a processing batch, s (each hop to an alert waits up to this).",
+    )
     sink_batch_rows: int = Field(10_000, ge=1, description="Rows per ClickHouse insert under load.")
     sink_batch_within_s: float = Field(1.0, gt=0, description="Longest wait to fill a sink batch, s.")
     sink_retry_max_backoff_s: float = Field(30.0, gt=0, description="Cap of the sink's retry backoff, s.")

@@ -66,12 +66,12 @@ class HandWrittenLoop:
         self.deliveries = _Deliveries()
 
     def run(self, total: int, echo: Callable[[str], None], stall_s: float) -> tuple[list[Sample], str | None]:
-        """Until ``total`` messages are stored (or dead-lettered) and committed; the samples and an error."""
+        """Until ``total`` events are stored (or dead-lettered) and committed; the samples and an error."""
         self.consumer.assign(partitions_of(self.consumer, list(self.families)))
         progress = Progress("a'", total, echo)
         rows: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         offsets: dict[tuple[str, int], int] = {}
-        held = done = 0  # messages whose outputs wait for the next flush; messages committed
+        held = done = 0  # events whose outputs wait for the next flush; events committed
         first_held = 0.0
         start = last_seen = time.perf_counter()
         samples = [Sample(0.0, 0)]
@@ -121,7 +121,7 @@ class HandWrittenLoop:
                 self._produce(topic, key, value)
             for table, table_rows in out.rows.items():
                 rows[table].extend(table_rows)
-            count += len(raws)
+            count += out.enriched + out.dead_letters  # events: an envelope holds several
         self.producer.poll(0)
         return count
 

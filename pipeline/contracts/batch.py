@@ -13,7 +13,7 @@ message is dead-lettered with reason ``bad_batch``. The key of the message shoul
 that a device's events keep their order (a device sits behind one gateway). See docs/devices.md.
 
 Internal topics use the same idea without an envelope: a message of the enriched or detect topic is a
-JSON array (``ENRICHED_BATCH``, ``pipeline.worker.detection.RULE_INPUTS``), and its ``n`` header says
+JSON array (of ``EnrichedEvent``, of ``pipeline.worker.detection.RuleInput``), and its ``n`` header says
 how many items it holds, so a consumer can batch by items without parsing.
 """
 
@@ -21,9 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-
-from pipeline.contracts.enriched import EnrichedEvent
+from pydantic import BaseModel, ConfigDict, Field
 
 BATCH_SCHEMA = "event_batch"
 BATCH_SCHEMA_VERSION = 1
@@ -47,9 +45,6 @@ class EventBatch(BaseModel):
 
 def is_batch(document: dict[str, Any]) -> bool:
     return document.get("schema") == BATCH_SCHEMA
-
-
-ENRICHED_BATCH: TypeAdapter[list[EnrichedEvent]] = TypeAdapter(list[EnrichedEvent])
 
 
 def join_json(items: list[bytes]) -> bytes:

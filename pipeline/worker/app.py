@@ -14,17 +14,18 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
 import faust
+import orjson
 from faust.types import TP
 
 from pipeline.alerting.book import BookPolicy
-from pipeline.contracts import DeviceFamily, EnrichedEvent
+from pipeline.contracts import DeviceFamily
 from pipeline.contracts.alert import Alert
-from pipeline.contracts.batch import ENRICHED_BATCH, count_header, count_of, join_json
+from pipeline.contracts.batch import count_header, count_of, join_json
 from pipeline.metrics import (
     DEAD_LETTERED,
     EVENT_LAG_SECONDS,
@@ -52,14 +53,14 @@ from pipeline.stages.rows import (
     DEVICE_EVENT_COLUMNS,
     PLATE_READ_COLUMNS,
     alert_row,
-    device_event_row,
-    plate_read_row,
+    device_event_row_of,
+    plate_read_row_of,
 )
 from pipeline.stages.validate import EventTimeLimits
 from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.batching import take_weighted
-from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_partition
+from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_partition, rule_input_json
 from pipeline.worker.intake_metrics import observe_intake
 from pipeline.worker.references import ReferenceFeeds
 
@@ -118,11 +119,12 @@ def raw_weight(event: Any) -> int:
     return max(1, len(event.message.value or b"") // RAW_BYTES_PER_EVENT)
 
 
-def enriched_events(value: bytes) -> list[EnrichedEvent]:
-    """The events of an enriched-topic message: a JSON array (or, from older workers, one object)."""
-    if value[:1] == b"[":
-        return ENRICHED_BATCH.validate_json(value)
-    return [EnrichedEvent.model_validate_json(value)]
+def enriched_documents(value: bytes) -> list[dict[str, Any]]:
+    """The events of an enriched-topic message as JSON objects: a JSON array (or, from older workers,
+    one object). The intake validated them; the sink maps them to rows without models
+    (``stages.rows.*_row_of``)."""
+    document = orjson.loads(value)
+    return document if isinstance(document, list) else [document]
 
 
 async def delivered(deliveries: list[Awaitable[Any]]) -> None:
@@ -262,9 +264,9 @@ class PipelineWorker:
         others = [self.topics.enriched(f) for f in DeviceFamily if f is not DeviceFamily.VEHICLE_CHECKPOINT]
         sinks: list[tuple[str, Any, TableWriter, Callable[[bytes], list[tuple[Any, ...]]]]] = [
             ("sink-plate-reads", plate_reads, self.plate_reads_writer,
-             lambda v: [plate_read_row(e) for e in enriched_events(v)]),
+             lambda v: [plate_read_row_of(e) for e in enriched_documents(v)]),
             ("sink-device-events", self.topic(*others), self.device_events_writer,
-             lambda v: [device_event_row(e) for e in enriched_events(v)]),
+             lambda v: [device_event_row_of(e) for e in enriched_documents(v)]),
             ("sink-alerts", self.alerts, self.alerts_writer,
              lambda v: [alert_row(Alert.model_validate_json(v))]),
         ]  # fmt: skip
@@ -300,13 +302,16 @@ class PipelineWorker:
         lag = EVENT_LAG_SECONDS.labels(family.value)
         routed = Routed()
         documents: list[bytes] = []
+        serialised: dict[int, bytes] = {}  # id of an enriched event -> its JSON, for its rule inputs
         for message, item in outcome.accepted:
-            documents.append(item.model_dump_json(by_alias=True).encode())
+            document = item.model_dump_json(by_alias=True).encode()
+            documents.append(document)
+            serialised[id(item)] = document
             lag.observe((now - item.event.event_time).total_seconds())
             self.engine.route_event(item, (message.topic, message.partition), routed)
         for chunk in chunked(documents):
             deliveries.append(await enriched.send(value=join_json(chunk), headers=count_header(len(chunk))))
-        deliveries.extend(await self.send_routed(routed.inputs, routed.detections))
+        deliveries.extend(await self.send_routed(routed.inputs, routed.detections, serialised))
         for letter in outcome.dead_letters:
             letter_key = letter.key.encode() if letter.key is not None else None
             deliveries.append(await dead_letter.send(key=letter_key, value=letter.model_dump_json().encode()))
@@ -335,15 +340,19 @@ class PipelineWorker:
         await asyncio.get_running_loop().create_future()  # never resolved: cancelled by the shutdown
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def send_routed(self, inputs: Sequence[Any], detections: Sequence[Any]) -> list[Awaitable[Any]]:
-        """Send rule inputs to the detect topic and detections to the detections topic."""
+    async def send_routed(
+        self, inputs: Sequence[Any], detections: Sequence[Any], serialised: Mapping[int, bytes] | None = None
+    ) -> list[Awaitable[Any]]:
+        """Send rule inputs to the detect topic and detections to the detections topic. ``serialised``:
+        enriched events already in JSON, by ``id()``, put into their rule inputs as they are."""
         from pipeline.worker.detection import book_key
 
         sent: list[Awaitable[Any]] = []
         by_partition: dict[int, list[bytes]] = {}
         for rule_input in inputs:
             partition = detect_partition(rule_input.table_key, self.topics.partitions)
-            by_partition.setdefault(partition, []).append(rule_input.model_dump_json(by_alias=True).encode())
+            enriched_json = serialised.get(id(rule_input.enriched)) if serialised else None
+            by_partition.setdefault(partition, []).append(rule_input_json(rule_input, enriched_json))
         for partition, documents in sorted(by_partition.items()):
             for chunk in chunked(documents):
                 value, headers = join_json(chunk), count_header(len(chunk))

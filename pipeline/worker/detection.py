@@ -51,6 +51,27 @@ def table_key(rule: str, key: str) -> str:
 RULE_INPUTS: TypeAdapter[list[RuleInput]] = TypeAdapter(list[RuleInput])
 
 
+def rule_input_json(rule_input: RuleInput, enriched_json: bytes | None = None) -> bytes:
+    """``rule_input`` as the detect topic carries it. ``enriched_json``: its enriched event already
+    serialised (``model_dump_json(by_alias=True)``, as the intake has it for the enriched topic), which
+    is put in as it is instead of serialising the event a second time."""
+    if enriched_json is None or rule_input.enriched is None:
+        return rule_input.model_dump_json(by_alias=True).encode()
+    return b"".join(
+        (
+            b'{"rule":',
+            orjson.dumps(rule_input.rule),
+            b',"key":',
+            orjson.dumps(rule_input.key),
+            b',"enriched":',
+            enriched_json,
+            b',"detection":null,"tick":',
+            b"true" if rule_input.tick else b"false",
+            b"}",
+        )
+    )
+
+
 def rule_inputs(value: bytes) -> list[RuleInput]:
     """The rule inputs of a detect-topic message: a JSON array (or, from older workers, one object)."""
     if value[:1] == b"[":
@@ -152,6 +173,7 @@ class DetectionEngine:
         self.detection_rules = detection_rules
         self.refs = refs
         self.clock = StreamClock()
+        self._checked: dict[str, float] = {}  # rule -> monotonic time its keys were last looked at
 
     def route_event(self, enriched: EnrichedEvent, source: Source, routed: Routed | None = None) -> Routed:
         """``source`` is the raw topic and partition the event came from (it drives the stream clock).
@@ -218,6 +240,23 @@ class DetectionEngine:
         state = load_state(rule, orjson.loads(stored))
         new_state, detections = rule.tick(state, key, self.clock.now, self.refs)
         return _stored(new_state), list(detections)
+
+    def rules_to_check(self) -> frozenset[str]:
+        """The rules whose keys the timer should look at now: each rule every ``tick_every`` of
+        wall-clock time, not at the pace of the most frequent one (``plate.cloned`` keeps a state per
+        plate of the city, and needs looking at every ten minutes only to forget old reads)."""
+        moment = time.monotonic()
+        rules: list[Any] = [*self.event_rules.values(), *self.detection_rules.values()]
+        due = set()
+        for rule in rules:
+            if rule.tick_every is None:
+                continue
+            last = self._checked.get(rule.name)
+            # A little early rather than a whole timer interval late.
+            if last is None or moment - last >= rule.tick_every.total_seconds() * 0.9:
+                self._checked[rule.name] = moment
+                due.add(rule.name)
+        return frozenset(due)
 
     @property
     def tick_interval_s(self) -> float | None:

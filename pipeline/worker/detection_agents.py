@@ -128,10 +128,15 @@ class DetectionAgents:
         """Send a tick for every key of this worker's rule state that time would act on."""
         from pipeline.worker.app import delivered
 
+        rules = {name.encode() for name in self.worker.engine.rules_to_check()}
+        if not rules:
+            return
         due = [
             RuleInput(rule=key.decode().partition("|")[0], key=key.decode().partition("|")[2], tick=True)
             for key, stored in list(self.rule_state.items())
-            if stored is not None and self.worker.engine.is_due(key.decode(), stored)
+            if stored is not None
+            and key.partition(b"|")[0] in rules
+            and self.worker.engine.is_due(key.decode(), stored)
         ]
         if due:
             await delivered(await self.worker.send_routed(due, []))
