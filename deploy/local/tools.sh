@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Tools of the deployment tests (tests/deploy): promtool and kustomize, into the project's tool cache.
+# Tools of the deployment tests (tests/deploy) and of tests/integration/test_prometheus.py: promtool, the
+# prometheus server binary and kustomize, into the project's tool cache.
 #
-#   promtool   from Debian's `prometheus` package, downloaded with apt-get and unpacked with dpkg -x into
-#              <tools>/prometheus/<version>/ (the package is not installed: no service, no user, no unit);
-#              a promtool already on PATH (the package installed by hand) is used as it is.
+#   promtool,  from Debian's `prometheus` package, downloaded with apt-get and unpacked with dpkg -x into
+#   prometheus <tools>/prometheus/<version>/ (the package is not installed: no service, no user, no unit);
+#              both already on PATH (the package installed by hand) are used as they are.
 #   kustomize  sigs.k8s.io/kustomize/kustomize/v5 at KUSTOMIZE_VERSION, built with `go install` from the
 #              Go module proxy into <tools>/kustomize/<version>/.
 #   python     kubernetes-validate (the Kubernetes JSON schemas, offline) and types-PyYAML come with the
@@ -24,15 +25,18 @@ die() { printf 'tools: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$BIN_DIR"
 
 install_promtool() {
-    local system version dir deb work
-    if [[ -x $BIN_DIR/promtool ]] && "$BIN_DIR/promtool" --version >/dev/null 2>&1; then
-        say "promtool present: $("$BIN_DIR/promtool" --version 2>&1 | head -n1)"
+    local system server version dir deb work
+    if [[ -x $BIN_DIR/promtool ]] && "$BIN_DIR/promtool" --version >/dev/null 2>&1 \
+        && [[ -x $BIN_DIR/prometheus ]] && "$BIN_DIR/prometheus" --version >/dev/null 2>&1; then
+        say "promtool and prometheus present: $("$BIN_DIR/prometheus" --version 2>&1 | head -n1)"
         return
     fi
     system=$(command -v promtool || true)
-    if [[ -n $system ]]; then
+    server=$(command -v prometheus || true)
+    if [[ -n $system && -n $server ]]; then
         ln -sfn "$system" "$BIN_DIR/promtool"
-        say "promtool: using $system"
+        ln -sfn "$server" "$BIN_DIR/prometheus"
+        say "promtool and prometheus: using $system and $server"
         return
     fi
     version=$(apt-cache policy prometheus 2>/dev/null | awk '/Candidate:/ {print $2}')
@@ -56,7 +60,9 @@ install_promtool() {
         rm -rf "$work"
     fi
     ln -sfn "$dir/usr/bin/promtool" "$BIN_DIR/promtool"
+    ln -sfn "$dir/usr/bin/prometheus" "$BIN_DIR/prometheus"
     say "promtool: $("$BIN_DIR/promtool" --version 2>&1 | head -n1)"
+    say "prometheus: $("$BIN_DIR/prometheus" --version 2>&1 | head -n1)"
 }
 
 install_kustomize() {
