@@ -7,8 +7,18 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
-EVENTS_IN = Counter("warmcity_stage_events_in_total", "Messages taken by a stage.", ["stage", "family"])
-EVENTS_OUT = Counter("warmcity_stage_events_out_total", "Events a stage passed on.", ["stage", "family"])
+EVENTS_IN = Counter(
+    "warmcity_stage_events_in_total",
+    "Messages taken by a stage: intake (raw messages, by family), detect and alert_book (messages of their "
+    "input topics, family 'all').",
+    ["stage", "family"],
+)
+EVENTS_OUT = Counter(
+    "warmcity_stage_events_out_total",
+    "Items a stage passed on: intake (events accepted, by family), detect (detections), alert_book (alert "
+    "snapshots published); family 'all' for the last two.",
+    ["stage", "family"],
+)
 DEAD_LETTERED = Counter(
     "warmcity_dead_lettered_total",
     "Messages routed to the dead-letter topic, by reason.",
@@ -30,7 +40,8 @@ ALERTS_RAISED = Counter(
 )
 STAGE_SECONDS = Histogram(
     "warmcity_stage_batch_seconds",
-    "Time a stage spent on one batch.",
+    "Time a stage spent on one batch: intake, detect, alert_book, sink.<table> (the insert with its "
+    "retries).",
     ["stage"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
@@ -65,12 +76,14 @@ EVENT_LAG_SECONDS = Histogram(
 CONSUMER_LAG = Gauge(
     "warmcity_consumer_lag_messages",
     "Messages of a partition assigned to this worker that its consumer group has not committed yet (high "
-    "watermark minus committed offset), by topic and partition; updated by the worker every few seconds.",
+    "watermark minus committed offset), by topic and partition, changelogs left out; updated by the worker "
+    "every few seconds.",
     ["topic", "partition"],
 )
 ASSIGNED_PARTITIONS = Gauge(
     "warmcity_worker_assigned_partitions",
-    "Partitions of a topic currently assigned to this worker; set by the worker on every rebalance.",
+    "Partitions of a topic currently assigned to this worker (changelogs left out); set by the worker on "
+    "every rebalance and every few seconds.",
     ["topic"],
 )
 DISTRICT_EVENTS = Counter(

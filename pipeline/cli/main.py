@@ -10,6 +10,7 @@ from pipeline.cli.bench_cmd import bench
 from pipeline.cli.config_cmd import config
 from pipeline.cli.demo_cmd import demo
 from pipeline.cli.evaluate_cmd import evaluate
+from pipeline.cli.metrics_cmd import metrics
 from pipeline.cli.query_cmd import query
 from pipeline.cli.reference_cmd import registry, watchlist
 from pipeline.cli.schemas_cmd import schemas
@@ -45,6 +46,7 @@ for command in (
     bench,
     evaluate,
     query,
+    metrics,
 ):
     cli.add_command(command)
 
