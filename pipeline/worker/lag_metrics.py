@@ -35,9 +35,12 @@ Partition = tuple[str, int]
 
 def partition_lag(highwater: int | None, committed: int | None, position: int | None) -> int | None:
     """Messages not committed yet: ``highwater - committed``, else ``highwater - position`` when the group
-    never committed the partition; None when the high watermark, or both offsets, are not known."""
+    never committed the partition; 0 for a partition never written to; None when the high watermark, or
+    both offsets, are not known."""
     if highwater is None:
         return None
+    if highwater == 0:
+        return 0
     base = committed if committed is not None else position
     if base is None:
         return None
@@ -103,7 +106,7 @@ async def measure(
         committed = _committed(consumer, tp)
         high = highwater(tp)
         at = None
-        if committed is None and high is not None:
+        if committed is None and high:  # never committed, and something to be behind on
             try:
                 at = await position(tp)
             except Exception:  # revoked meanwhile, or not fetched yet: unknown this round

@@ -43,6 +43,7 @@ def sample(name: str, **labels: str) -> float:
         (90, 100, None, 0),  # a stale high watermark never makes a negative lag
         (None, 100, 110, None),  # not fetched yet
         (120, None, None, None),
+        (0, None, None, 0),  # an empty partition (the actions topic, mostly): nothing to be behind on
     ],
 )
 def test_partition_lag(
@@ -98,9 +99,9 @@ class FakeConsumer:
 
 
 def test_one_round_measures_every_group_partition() -> None:
-    a, b, c = TP("t.raw", 0), TP("t.raw", 1), TP("t.detect", 0)
-    consumer = FakeConsumer({a: 40, b: None, c: 3})
-    highwaters: dict[Any, int | None] = {a: 100, b: 50, c: None}
+    a, b, c, d = TP("t.raw", 0), TP("t.raw", 1), TP("t.detect", 0), TP("t.actions", 0)
+    consumer = FakeConsumer({a: 40, b: None, c: 3, d: None})
+    highwaters: dict[Any, int | None] = {a: 100, b: 50, c: None, d: 0}
     asked: list[Any] = []
 
     async def position(tp: Any) -> int | None:
@@ -108,9 +109,9 @@ def test_one_round_measures_every_group_partition() -> None:
         return 45
 
     partitions, lags = asyncio.run(measure(consumer, highwaters.get, position))
-    assert partitions == [("t.detect", 0), ("t.raw", 0), ("t.raw", 1)]
-    assert lags == {("t.raw", 0): 60, ("t.raw", 1): 5, ("t.detect", 0): None}
-    assert asked == [b]  # the position only where nothing was committed
+    assert partitions == [("t.actions", 0), ("t.detect", 0), ("t.raw", 0), ("t.raw", 1)]
+    assert lags == {("t.raw", 0): 60, ("t.raw", 1): 5, ("t.detect", 0): None, ("t.actions", 0): 0}
+    assert asked == [b]  # the position only where nothing was committed and something was written
 
 
 # --- intake: districts and clocks ahead -----------------------------------------------------------------
