@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from pipeline.contracts.community import PersonAccess, VehicleAccess
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.school import CampusAccess
 from pipeline.rules.base import SubjectKind
 from pipeline.rules.bursts import Attempt, BurstRule
@@ -33,6 +34,8 @@ def _denied(item: EnrichedEvent) -> bool:
 class AccessDenialsRule(BurstRule):
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (PersonAccess, VehicleAccess, CampusAccess)
 
     def key(self, item: EnrichedEvent) -> str | None:
         return item.event.device_id if _denied(item) else None

@@ -140,6 +140,8 @@ class Rule(Protocol[InputT_contra, StateT]):
     def key(self, item: InputT_contra) -> str | None:
         """The state key ``item`` belongs to; None when the rule does not care about it.
 
+        An event rule may declare ``event_types`` (a tuple of event classes): ``key`` returns None for
+        any other type, so the engine does not ask (a test checks every declaration on every example).
         A stateful rule may also define ``wants(item, refs) -> bool``: False when ``apply`` would leave
         the state as it is and detect nothing, whatever the state; the worker then sends nothing to the
         detect topic for it (``watchlist.plate`` skips the reads of unwatched plates this way)."""

@@ -28,6 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.camera import CrowdCount
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.sites import CrowdZone
 from pipeline.rules.base import Detection
 from pipeline.rules.crowd_episode import CrowdEpisode, CrowdWindow, episode_detection
@@ -52,6 +53,8 @@ class CrowdState(BaseModel):
 class CrowdDensityRule:
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (CrowdCount,)
     stateful: ClassVar[bool] = True
     state_model: ClassVar[type[CrowdState]] = CrowdState
     tick_every: ClassVar[timedelta | None] = timedelta(seconds=10)  # closes windows of silent zones

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.explosives import DepotDoor, DoorAction
 from pipeline.contracts.sites import DepotRecord
 from pipeline.rules.base import Detection, SubjectKind
@@ -40,6 +41,8 @@ def within_hours(depot: DepotRecord, local: time) -> bool:
 class DepotAfterHoursRule(StatelessRule):
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (DepotDoor,)
 
     def key(self, item: EnrichedEvent) -> str | None:
         event = item.event

@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.camera import CameraHeartbeat
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.reference import DeviceFamily, Place
 from pipeline.rules.base import Detection, SubjectKind
 from pipeline.rules.common import device_detection, minutes
@@ -43,6 +44,8 @@ class HeartbeatState(BaseModel):
 class OfflineRule:
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (CameraHeartbeat,)
     stateful: ClassVar[bool] = True
     state_model: ClassVar[type[HeartbeatState]] = HeartbeatState
     # A tenth of the silence allowed: an offline device is reported at most 10% late.

@@ -13,6 +13,7 @@ from typing import ClassVar
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.camera import CameraTamper
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.rules.base import Detection, SubjectKind
 from pipeline.rules.common import StatelessRule
 from pipeline.rules.references import References
@@ -25,6 +26,8 @@ RULE = "device.tamper"
 class TamperRule(StatelessRule):
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (CameraTamper,)
 
     def key(self, item: EnrichedEvent) -> str | None:
         return item.event.device_id if isinstance(item.event, CameraTamper) else None

@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from pipeline.contracts.camera import CameraVideoLoss
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.reference import DeviceFamily, Place
 from pipeline.rules.base import Detection
 from pipeline.rules.common import device_detection, minutes
@@ -51,6 +52,8 @@ class VideoLossState(BaseModel):
 class VideoLossRule:
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (CameraVideoLoss,)
     stateful: ClassVar[bool] = True
     state_model: ClassVar[type[VideoLossState]] = VideoLossState
     tick_every: ClassVar[timedelta | None] = timedelta(seconds=15)

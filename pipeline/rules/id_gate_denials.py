@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.id_gate import GateResult, IdVerification
 from pipeline.rules.base import SubjectKind
 from pipeline.rules.bursts import Attempt, BurstRule
@@ -26,6 +27,8 @@ RULE = "id_gate.repeated_denials"
 class IdGateDenialsRule(BurstRule):
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (IdVerification,)
 
     def key(self, item: EnrichedEvent) -> str | None:
         event = item.event

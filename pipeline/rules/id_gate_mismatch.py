@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.id_gate import IdVerification
 from pipeline.rules.base import Detection, SubjectKind
 from pipeline.rules.common import StatelessRule
@@ -27,6 +28,8 @@ RULE = "id_gate.face_mismatch"
 class FaceMismatchRule(StatelessRule):
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (IdVerification,)
 
     def key(self, item: EnrichedEvent) -> str | None:
         return item.event.id_number if isinstance(item.event, IdVerification) else None

@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.explosives import DepotInventory
 from pipeline.rules.base import Detection, SubjectKind
 from pipeline.rules.references import References
@@ -47,6 +48,8 @@ class StockState(BaseModel):
 class InventoryDropRule:
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (DepotInventory,)
     stateful: ClassVar[bool] = True
     state_model: ClassVar[type[StockState]] = StockState
     tick_every: ClassVar[timedelta | None] = None  # one record per depot, kept for good

@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.plate_read import PlateRead
 from pipeline.rules.base import Detection, Sighting, SubjectKind
 from pipeline.rules.common import haversine_m, minutes
@@ -40,6 +41,8 @@ class PlateReads(BaseModel):
 class ClonedPlateRule:
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (PlateRead,)
     stateful: ClassVar[bool] = True
     state_model: ClassVar[type[PlateReads]] = PlateReads
     tick_every: ClassVar[timedelta | None] = timedelta(minutes=10)  # only to forget old reads

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.school import EmergencyAlarm
 from pipeline.rules.base import Detection, SubjectKind
 from pipeline.rules.common import StatelessRule
@@ -26,6 +27,8 @@ RULE = "school.emergency"
 class SchoolEmergencyRule(StatelessRule):
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (EmergencyAlarm,)
 
     def key(self, item: EnrichedEvent) -> str | None:
         event = item.event

@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.explosives import TransportPosition
 from pipeline.rules.base import Detection, SubjectKind, capped
 from pipeline.rules.common import distance_to_route_m
@@ -70,6 +71,8 @@ def judge_fix(fix: TransportPosition, refs: References, clear_ratio: float) -> t
 class OffCorridorRule:
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (TransportPosition,)
     stateful: ClassVar[bool] = True
     state_model: ClassVar[type[CorridorState]] = CorridorState
     tick_every: ClassVar[timedelta | None] = timedelta(minutes=10)  # only to forget silent vehicles

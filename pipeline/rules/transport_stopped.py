@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.explosives import TransportPosition
 from pipeline.contracts.reference import DeviceFamily, Place
 from pipeline.rules.base import Detection, SubjectKind
@@ -57,6 +58,8 @@ class StopState(BaseModel):
 class StoppedTooLongRule:
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = RULE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (TransportPosition,)
     stateful: ClassVar[bool] = True
     state_model: ClassVar[type[StopState]] = StopState
     tick_every: ClassVar[timedelta | None] = timedelta(seconds=30)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.face import FaceCapture
 from pipeline.rules.base import Detection, SubjectKind
 from pipeline.rules.common import StatelessRule, severity_for_priority
@@ -24,6 +25,8 @@ from pipeline.rules.settings import WATCHLIST_FACE, RuleSettings
 class FaceWatchRule(StatelessRule):
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = WATCHLIST_FACE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (FaceCapture,)
 
     def key(self, item: EnrichedEvent) -> str | None:
         event = item.event

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.face import FaceCapture
+from pipeline.contracts.families import EVENT_TYPES
 from pipeline.contracts.id_gate import IdVerification
 from pipeline.contracts.sites import PersonWatchEntry
 from pipeline.rules.base import Detection, SubjectKind
@@ -35,10 +37,16 @@ def _watched(enriched: EnrichedEvent, refs: References) -> tuple[str, PersonWatc
     return None
 
 
+# Every event type with a person field, but face captures (``watchlist.face`` judges those).
+PERSON_EVENT_TYPES = tuple(t for t in EVENT_TYPES.values() if t.PERSON_FIELDS and t is not FaceCapture)
+
+
 @dataclass(frozen=True)
 class PersonWatchRule(StatelessRule):
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = WATCHLIST_PERSON
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = PERSON_EVENT_TYPES
 
     def key(self, item: EnrichedEvent) -> str | None:
         if isinstance(item.event, FaceCapture):

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.contracts.community import VehicleAccess
 from pipeline.contracts.enriched import EnrichedEvent
+from pipeline.contracts.envelope import EventEnvelope
 from pipeline.contracts.plate_read import PlateRead
 from pipeline.rules.base import Detection, Sighting, SubjectKind
 from pipeline.rules.common import raised, severity_for_priority
@@ -53,6 +54,8 @@ def _hops(trail: tuple[Sighting, ...]) -> str:
 class PlateWatchRule:
     settings: RuleSettings = field(default_factory=RuleSettings)
     name: ClassVar[str] = WATCHLIST_PLATE
+    # The event types ``key`` can accept: the engine asks this rule about no other (see base.Rule).
+    event_types: ClassVar[tuple[type[EventEnvelope], ...]] = (PlateRead, VehicleAccess)
     stateful: ClassVar[bool] = True
     state_model: ClassVar[type[PlateTrajectory]] = PlateTrajectory
     tick_every: ClassVar[timedelta | None] = timedelta(minutes=10)  # only to forget old trajectories
