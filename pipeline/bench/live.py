@@ -60,6 +60,8 @@ class LatencyOptions:
     seed: int = 7
     profile: str = "city"
     stall_s: float = 180.0
+    gateway: str = "off"  # off | site | district: the live traffic in batch envelopes (simulate.gateway)
+    gateway_window_ms: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,17 @@ def _simulator(
     )
 
 
+def _gateway(options: LatencyOptions) -> Any:
+    """The batcher of the live traffic; the time an event waits in it counts in its latency."""
+    if options.gateway == "off":
+        return None
+    from pipeline.city import build_city
+    from pipeline.simulate.gateway import GatewayBatcher, GatewayScope, gateway_lookup
+
+    devices = {device.device_id: device for device in build_city(options.profile, options.seed).devices}
+    return GatewayBatcher(gateway_lookup(devices, GatewayScope(options.gateway)), options.gateway_window_ms)
+
+
 @dataclass
 class _Sent:
     """What (d)'s sending part leaves behind."""
@@ -272,6 +285,7 @@ def _send_live(
         summary = run_simulation(
             bootstrap, {family: topics.raw(family) for family in DeviceFamily}, traffic, options.rate,
             duration_s=duration, progress=saw, flush_timeout_s=60,
+            gateway=_gateway(options),
         )  # fmt: skip
         samples.append(Sample(summary.elapsed_s, summary.sent))
         waited_s = _wait_for_alerts(reader, traffic, measured_from_s, options, process, echo)

@@ -121,7 +121,7 @@ def _phase_d(ctx: PhaseContext) -> PhaseResult:
     options = LatencyOptions(
         rate=o.rate, seconds=o.seconds, warmup_s=o.warmup_s, inject_every=o.latency_inject_every,
         subjects=o.latency_subjects, tail_s=o.latency_tail_s, seed=o.seed, profile=o.profile,
-        stall_s=o.stall_s,
+        stall_s=o.stall_s, gateway=o.gateway, gateway_window_ms=o.gateway_window_ms,
     )  # fmt: skip
     return run_latency(ctx.settings, ctx.layout, ctx.run_dir / "d", options, ctx.echo)
 

@@ -86,7 +86,7 @@ def device_event_row(enriched: EnrichedEvent) -> tuple[Any, ...]:
         place.lon,
         tokens[0] if tokens else "",
         plate_of(event) or "",
-        getattr(event, "zone_id", None) or "",
+        (getattr(event, "zone_id", None) if "zone_id" in type(event).model_fields else None) or "",
         int(enriched.watchlisted),
         event.model_dump_json(by_alias=True),
     )

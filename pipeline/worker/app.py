@@ -85,6 +85,7 @@ def raw_messages(events: Sequence[Any]) -> list[RawMessage]:
     ]
 
 
+STREAM_BUFFER_MESSAGES = 4096
 MAX_BATCH_MESSAGE_BYTES = 512 * 1024  # internal batch messages stay well under Kafka's 1 MiB default
 RAW_BYTES_PER_EVENT = 512  # a raw envelope without an ``n`` header is taken to hold one event per 512 bytes
 
@@ -149,7 +150,9 @@ class PipelineWorker:
             topic_disable_leader=True,
             consumer_auto_offset_reset="earliest",
             producer_acks=-1,
-            stream_buffer_maxsize=max(4096, settings.pipeline.sink_batch_rows * 2),
+            # Messages, not events: a raw envelope or an internal batch holds many. Enough for a
+            # 10,000-row sink batch of internal batches; bounded in memory with raw envelopes too.
+            stream_buffer_maxsize=STREAM_BUFFER_MESSAGES,
             broker_max_poll_records=max(500, settings.pipeline.process_batch),
         )
         self.references = ReferenceFeeds(bootstrap, self.topics)
