@@ -11,6 +11,7 @@ the messages the rows came from: the worker's at-least-once order, without the f
 
 from __future__ import annotations
 
+import gc
 import resource
 import time
 from collections import defaultdict
@@ -30,6 +31,7 @@ from pipeline.sink.policy import FlushPolicy, RetryPolicy
 from pipeline.stages.intake import RawMessage
 from pipeline.stages.rows import ALERT_COLUMNS, DEVICE_EVENT_COLUMNS, PLATE_READ_COLUMNS
 from pipeline.topics import Topics
+from pipeline.worker.heap import freeze_heap, tune_collector
 
 COLUMNS = {"plate_reads": PLATE_READ_COLUMNS, "device_events": DEVICE_EVENT_COLUMNS, "alerts": ALERT_COLUMNS}
 
@@ -176,11 +178,16 @@ def run_handwritten(
 
         wait_all_ready(list(feeds.feeds.values()), settings.pipeline.reference_ready_timeout_s)
         loop = HandWrittenLoop(settings, source, build_stage_work(settings, feeds.references, outputs), group)
+        thresholds = gc.get_threshold()
+        tune_collector()  # as the worker does (pipeline/worker/heap.py), undone after the phase
+        freeze_heap()
         cpu_before = process_cpu_s()
         try:
             samples, error = loop.run(total, echo, stall_s)
         finally:
             cpu_s = process_cpu_s() - cpu_before
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)
             loop.close()
     finally:
         feeds.stop()

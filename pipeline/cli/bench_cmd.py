@@ -3,16 +3,19 @@ stack against its ceiling and its peers (``pipeline.bench``)."""
 
 from __future__ import annotations
 
+import secrets
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 import orjson
+from pydantic import SecretStr
 
 from pipeline.city import PROFILES, build_city
 from pipeline.cli.common import fail, pass_settings
 from pipeline.contracts.reference import DeviceFamily
-from pipeline.settings import Settings
+from pipeline.settings import PrivacySettings, Settings
 from pipeline.simulate import CitySimulator, SimulationWorld, measure_generation
 from pipeline.simulate.report import describe_benchmark
 
@@ -104,6 +107,64 @@ def bench_simulate(
         **result.as_dict(),
     }
     output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    click.echo(f"result -> {output}")
+
+
+@bench.command("stages")
+@click.option("--events", type=click.IntRange(1), default=100_000, show_default=True,
+              help="Events of the city mix to generate and process.")  # fmt: skip
+@click.option("--gateway", type=click.Choice(["off", "site", "district"]), default="off", show_default=True,
+              help="One event per message, or batch envelopes per site or district "
+              "(docs/devices.md).")  # fmt: skip
+@click.option("--gateway-window-ms", type=click.FloatRange(0.0, min_open=True), default=100.0,
+              show_default=True, help="With --gateway: event time one envelope collects, ms.")  # fmt: skip
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the city and the traffic.")
+@click.option("--profile/--no-profile", default=False, show_default=True,
+              help="Also print cProfile's top functions by own time (the figure is then "
+              "inflated).")  # fmt: skip
+@click.option("--tuned-gc/--default-gc", default=True, show_default=True,
+              help="Tune and freeze the garbage collector after set-up, as the worker does.")  # fmt: skip
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(".run/bench/stages.json"), show_default=True,
+              help="Where the JSON result goes.")  # fmt: skip
+@pass_settings
+def bench_stages(
+    settings: Settings,
+    events: int,
+    gateway: str,
+    gateway_window_ms: float,
+    seed: int,
+    profile: bool,
+    tuned_gc: bool,
+    output: Path,
+) -> None:
+    """Our per-event work alone, in memory: the city mix through the stages, the rules, the alert book and
+    the ClickHouse row mapping (what (a') and the worker both do), without Kafka, ClickHouse or Faust.
+    Prints CPU microseconds per event of one thread.
+
+    Example: warmcity bench stages --events 100000 --gateway district
+    """  # fmt: skip
+    from pipeline.bench.stages import measure_stages
+
+    click.echo(f"generating {events:,} events of the city mix (gateway {gateway}) ...", err=True)
+    if (
+        not settings.privacy.hmac_key.get_secret_value()
+    ):  # a key for this run only: nothing here leaves the process
+        settings = replace(settings, privacy=PrivacySettings(hmac_key=SecretStr(secrets.token_hex(32))))
+    result = measure_stages(
+        settings, events, gateway, gateway_window_ms, seed, profile=profile, tuned_gc=tuned_gc
+    )
+    click.echo(
+        f"{result.events:,} events in {result.messages:,} messages: {result.us_per_event:.1f} µs of CPU per "
+        f"event ({result.events / result.cpu_s:,.0f} events/s on one core); {result.enriched:,} enriched, "
+        f"{result.dead_letters:,} dead letters, {result.alerts:,} alerts"
+    )
+    if result.profile:
+        click.echo(result.profile)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    document = {"benchmark": "stages", "gateway": gateway, "gateway_window_ms": gateway_window_ms,
+                "seed": seed, "profiled": profile, **result.as_dict()}  # fmt: skip
     output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     click.echo(f"result -> {output}")
 

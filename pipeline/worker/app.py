@@ -61,6 +61,7 @@ from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.batching import take_weighted
 from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_partition, rule_input_json
+from pipeline.worker.heap import freeze_heap
 from pipeline.worker.intake_metrics import observe_intake
 from pipeline.worker.references import ReferenceFeeds
 
@@ -183,6 +184,7 @@ class PipelineWorker:
             escalate_after=timedelta(seconds=settings.alerting.escalate_after_s),
         )
         self._stopping = threading.Event()
+        self._heap_frozen = False
         retry = RetryPolicy(max_wait_s=settings.pipeline.sink_retry_max_backoff_s)
         connect: Callable[[], Any] = lambda: clickhouse_client(settings.clickhouse, as_user="writer")  # noqa: E731
         self.plate_reads_writer = TableWriter(
@@ -209,6 +211,9 @@ class PipelineWorker:
 
     async def reference_ready(self) -> None:
         await self.references.ready(self.settings.pipeline.reference_ready_timeout_s)
+        if not self._heap_frozen:  # the first agent through: the registry and watch lists are in
+            self._heap_frozen = True
+            freeze_heap()
 
     def _wire_intake(self) -> None:
         dead_letter = self.topic(self.topics.dead_letter)

@@ -10,6 +10,7 @@ from pipeline.http_endpoint import serve
 from pipeline.settings import Settings
 from pipeline.worker.app import PipelineWorker
 from pipeline.worker.health import routes, wire_health
+from pipeline.worker.heap import tune_collector
 from pipeline.worker.lag_metrics import wire_lag_metrics
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def run_worker(settings: Settings) -> None:
     """Blocks until SIGINT/SIGTERM; Faust's worker handles both and shuts the agents down in order.
 
     Exits non-zero when the worker crashed: ``EXIT_INVALID_SHARE`` when the invalid-share cap stopped it."""
+    tune_collector()
     pipeline_worker = PipelineWorker(settings)
     wire_lag_metrics(pipeline_worker)
     worker = faust.Worker(pipeline_worker.app, loglevel=settings.pipeline.log_level, quiet=True)
