@@ -21,6 +21,10 @@ Feature versions, from ClickHouse's changelogs: codecs 19.1.6, LowCardinality wi
 setting 19.3.3 ("production ready"), TTL for tables and columns 19.6.2. SQL users, roles and grants (RBAC):
 20.5, the project's working assumption; no changelog entry was found to confirm the exact release.
 
+A dialect may also carry a cluster (``ServerDialect.for_cluster``): ``render`` then rewrites every statement
+for shards and replicas, ``ON CLUSTER`` with replicated tables behind Distributed ones
+(``pipeline/storage/cluster.py``). Without one, nothing of that runs and the rendering is the single server's.
+
 This module is pure: it parses a version string and rewrites text. Asking the server for ``version()``
 and executing statements is the caller's job (``pipeline/storage/migrate.py``). The checksum of a
 migration stays that of its file text, so one file has one checksum whatever server it was rendered for.
@@ -29,10 +33,11 @@ migration stays that of its file text, so one file has one checksum whatever ser
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from pipeline.errors import WarmcityError
+from pipeline.storage.cluster import ClusterError, ClusterMode
 
 FEATURES: Final[dict[str, tuple[int, int]]] = {
     "codecs": (19, 1),
@@ -56,9 +61,13 @@ class DialectError(WarmcityError):
 
 @dataclass(frozen=True)
 class ServerDialect:
-    """The features of one ClickHouse version; build it with ``from_version(SELECT version())``."""
+    """The features of one ClickHouse version; build it with ``from_version(SELECT version())``.
+
+    ``cluster``: render for that cluster (``for_cluster``); None, the default, renders for one server.
+    """
 
     version: tuple[int, int, int, int]
+    cluster: ClusterMode | None = None
 
     @classmethod
     def from_version(cls, text: str) -> ServerDialect:
@@ -70,6 +79,13 @@ class ServerDialect:
             )
         major, minor, patch, build = (int(part) if part else 0 for part in match.groups())
         return cls((major, minor, patch, build))
+
+    def for_cluster(self, cluster: str, database: str) -> ServerDialect:
+        """This dialect rendering ``ON CLUSTER cluster`` into ``database`` (pipeline/storage/cluster.py)."""
+        try:
+            return replace(self, cluster=ClusterMode(cluster, database))
+        except ClusterError as exc:
+            raise DialectError(str(exc)) from exc
 
     @property
     def version_text(self) -> str:
@@ -103,7 +119,14 @@ class ServerDialect:
     def render(self, sql: str) -> str:
         """``sql`` for this server: guarded statements it cannot run dropped, markers resolved."""
         kept = [chunk for chunk in _STATEMENT_END.split(sql) if self._keeps(chunk)]
-        return self._resolve_markers(";\n".join(kept))
+        rendered = self._resolve_markers(";\n".join(kept))
+        if self.cluster is None:
+            return rendered
+        try:
+            chunks = _without_comments(rendered)
+            return ";\n".join(out for chunk in chunks for out in self.cluster.rewrite(chunk))
+        except ClusterError as exc:
+            raise DialectError(str(exc)) from exc
 
     def dropped(self, sql: str) -> list[tuple[str, ...]]:
         """For each statement ``render`` drops, the features it requires that this server lacks."""
@@ -152,6 +175,13 @@ def requirements(chunk: str) -> list[str]:
         if name not in FEATURES:
             raise DialectError(f"unknown ClickHouse feature {name!r} (known: {', '.join(sorted(FEATURES))})")
     return features
+
+
+def _without_comments(sql: str) -> list[str]:
+    """The statements of ``sql`` without their comment lines (the runner's splitting rule)."""
+    chunks = _STATEMENT_END.split(sql)
+    cleaned = ("\n".join(ln for ln in c.splitlines() if not ln.strip().startswith("--")) for c in chunks)
+    return [chunk.strip() for chunk in cleaned if chunk.strip()]
 
 
 def _around(text: str, position: int) -> str:

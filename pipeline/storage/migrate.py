@@ -7,6 +7,13 @@ changed after it was applied is reported instead of silently ignored.
 Each file is rendered for the connected server before it is split (``pipeline/storage/dialect.py``:
 ``/*LC*/`` and ``/*CODEC(...)*/`` markers, ``-- requires: <feature>`` guards); the checksum is that of the
 file text, whatever server it was rendered for.
+
+Cluster mode (``cluster=NAME``, ``warmcity migrate --cluster NAME``): the database and every table are
+created ``ON CLUSTER NAME``, replicated tables behind Distributed ones (``pipeline/storage/cluster.py``;
+docs/deploy.md). The ledger is then one ``ReplicatedReplacingMergeTree`` whose replica set spans every
+node of the cluster, so whichever node the runner reaches knows what was applied; the runner waits for
+that node's copy to catch up (``SYSTEM SYNC REPLICA``) before reading it. A database migrated in one mode
+is refused by the other.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from clickhouse_driver import Client
 import pipeline
 from pipeline.settings import ClickHouseSettings
 from pipeline.storage.client import clickhouse_client
+from pipeline.storage.cluster import LEDGER_PATH, LEDGER_REPLICA
 from pipeline.storage.dialect import DialectError, ServerDialect
 
 MIGRATIONS_DIR = Path(pipeline.__file__).resolve().parent.parent / "schemas" / "clickhouse"
@@ -31,6 +39,15 @@ CREATE TABLE IF NOT EXISTS schema_migrations
 (version UInt32, name String, checksum String, applied_at DateTime DEFAULT now())
 ENGINE = ReplacingMergeTree() ORDER BY version
 """
+
+
+def cluster_ledger(database: str, cluster: str) -> str:
+    """The ledger of cluster mode: one replica set over every node (pipeline/storage/cluster.py)."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {database}.schema_migrations ON CLUSTER {cluster}\n"
+        "(version UInt32, name String, checksum String, applied_at DateTime DEFAULT now())\n"
+        f"ENGINE = ReplicatedReplacingMergeTree('{LEDGER_PATH}', '{LEDGER_REPLICA}') ORDER BY version"
+    )
 
 
 class MigrationError(Exception):
@@ -80,18 +97,82 @@ def server_dialect(client: Client) -> ServerDialect:
     return ServerDialect.from_version(str(client.execute("SELECT version()")[0][0]))
 
 
+def ledger_engine(client: Client, database: str) -> str | None:
+    """The engine of ``database.schema_migrations``, or None when there is no ledger yet."""
+    rows = client.execute(
+        "SELECT engine FROM system.tables WHERE database = %(database)s AND name = 'schema_migrations'",
+        {"database": database},
+    )
+    return str(rows[0][0]) if rows else None
+
+
+def _check_mode(client: Client, database: str, cluster: str | None) -> None:
+    engine = ledger_engine(client, database)
+    if engine is None:
+        return
+    replicated = engine.startswith("Replicated")
+    if cluster is None and replicated:
+        raise MigrationError(
+            f"database {database} was migrated in cluster mode (its schema_migrations is {engine}): "
+            "run `warmcity migrate --cluster NAME` (or set WARMCITY_CLICKHOUSE_CLUSTER)"
+        )
+    if cluster is not None and not replicated:
+        raise MigrationError(
+            f"database {database} was migrated for one server (its schema_migrations is {engine}): "
+            f"cluster mode cannot take it over; migrate a new database with --cluster {cluster}"
+        )
+
+
+def _check_cluster(client: Client, cluster: str) -> None:
+    known = sorted({str(row[0]) for row in client.execute("SELECT cluster FROM system.clusters")})
+    if cluster not in known:
+        raise MigrationError(
+            f"cluster {cluster!r} is not in the server's remote_servers "
+            f"(it has: {', '.join(known) or 'none'})"
+        )
+
+
 def migrate(
-    settings: ClickHouseSettings, database: str | None = None, migrations: list[Migration] | None = None
+    settings: ClickHouseSettings,
+    database: str | None = None,
+    migrations: list[Migration] | None = None,
+    cluster: str | None = None,
 ) -> list[Migration]:
-    """Create the database if needed and apply what is missing; returns the migrations applied now."""
+    """Create the database if needed and apply what is missing; returns the migrations applied now.
+
+    ``cluster``: the cluster of ``remote_servers`` to create everything on (module docstring); None, or
+    empty, migrates the one server connected to.
+    """
     database = database or settings.database
+    cluster = cluster or None
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", database):
         raise MigrationError(f"database name {database!r} is not a plain identifier")
+    if cluster is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", cluster):
+        raise MigrationError(f"cluster name {cluster!r} is not a plain identifier")
     migrations = load_migrations() if migrations is None else migrations
-    clickhouse_client(settings, database="").execute(f"CREATE DATABASE IF NOT EXISTS `{database}`")
-    server = clickhouse_client(settings, database=database)
-    server.execute(_LEDGER)
-    dialect = server_dialect(server)
+    if cluster is None:
+        admin = clickhouse_client(settings, database="")
+        admin.execute(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+        _check_mode(admin, database, None)
+        server = clickhouse_client(settings, database=database)
+        server.execute(_LEDGER)
+        dialect = server_dialect(server)
+        query_settings: dict[str, int] = {}
+    else:
+        admin = clickhouse_client(settings, database="")
+        _check_cluster(admin, cluster)
+        try:
+            dialect = server_dialect(admin).for_cluster(cluster, database)
+        except DialectError as exc:
+            raise MigrationError(str(exc)) from exc
+        assert dialect.cluster is not None
+        admin.execute(dialect.cluster.create_database())
+        _check_mode(admin, database, cluster)
+        admin.execute(cluster_ledger(database, cluster))
+        admin.execute(f"SYSTEM SYNC REPLICA {database}.schema_migrations")
+        server = clickhouse_client(settings, database=database)
+        # Backfills go through Distributed tables: synchronously, so they are done when migrate returns.
+        query_settings = {"insert_distributed_sync": 1}
     done = applied_migrations(server)
     applied = []
     for migration in migrations:
@@ -108,7 +189,7 @@ def migrate(
         except DialectError as exc:
             raise MigrationError(f"migration {migration.version:04d}_{migration.name}: {exc}") from exc
         for statement in statements:
-            server.execute(statement)
+            server.execute(statement, settings=query_settings)
         server.execute(
             "INSERT INTO schema_migrations (version, name, checksum) VALUES",
             [(migration.version, migration.name, migration.checksum)],
