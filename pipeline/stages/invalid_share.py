@@ -164,7 +164,27 @@ class InvalidShareGuard:
         return self._window(family).seen
 
 
-def batch_outcomes(messages: Sequence[RawMessage], dead_letters: Sequence[DeadLetter]) -> list[Outcome]:
-    """Each message's outcome, in message order: its dead letter's reason (matched by origin), or None."""
-    reasons = {(d.origin.topic, d.origin.partition, d.origin.offset): d.reason for d in dead_letters}
-    return [reasons.get((m.topic, m.partition, m.offset)) for m in messages]
+def batch_outcomes(
+    messages: Sequence[RawMessage],
+    dead_letters: Sequence[DeadLetter],
+    accepted: Sequence[RawMessage] | None = None,
+) -> list[Outcome]:
+    """Each event's outcome, in message order: a dead letter's reason (matched by origin), or None.
+
+    ``accepted``: the message of every accepted event; then a batch envelope counts each of its events
+    (one bad event among sixty is a sixtieth, not the whole message). Without it, each message counts
+    once: its dead letter's reason, or None."""
+    if accepted is None:
+        reasons = {(d.origin.topic, d.origin.partition, d.origin.offset): d.reason for d in dead_letters}
+        return [reasons.get((m.topic, m.partition, m.offset)) for m in messages]
+    letters: dict[tuple[str, int, int], list[Outcome]] = {}
+    for letter in dead_letters:
+        origin = letter.origin
+        letters.setdefault((origin.topic, origin.partition, origin.offset), []).append(letter.reason)
+    good = Counter((m.topic, m.partition, m.offset) for m in accepted)
+    outcomes: list[Outcome] = []
+    for message in messages:
+        where = (message.topic, message.partition, message.offset)
+        outcomes.extend(letters.pop(where, ()))
+        outcomes.extend([None] * good.pop(where, 0))
+    return outcomes

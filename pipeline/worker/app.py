@@ -302,7 +302,8 @@ class PipelineWorker:
         messages = raw_messages(events)
         outcome = process_batch(messages, family, self.context, now)
         # Before anything of the batch is sent: over the cap, none of it is dead-lettered nor acknowledged.
-        trip = self.invalid_share.observe(family, batch_outcomes(messages, outcome.dead_letters))
+        accepted = [message for message, _ in outcome.accepted]
+        trip = self.invalid_share.observe(family, batch_outcomes(messages, outcome.dead_letters, accepted))
         INVALID_SHARE.labels(family.value).set(self.invalid_share.share(family))
         if trip is not None:
             await self._stop_on_invalid_share(trip, events)

@@ -158,6 +158,22 @@ def test_batch_outcomes_follow_message_order_and_match_dead_letters_by_origin() 
     ]  # fmt: skip
     assert batch_outcomes(messages, letters) == [GOOD, RejectReason.EMPTY, GOOD, RejectReason.SCHEMA]
     assert batch_outcomes(messages, []) == [GOOD] * 4
+    # Given the accepted events' messages, the same outcomes for single-event messages...
+    assert batch_outcomes(messages, letters, [messages[0], messages[2]]) == [GOOD, RejectReason.EMPTY, GOOD,
+                                                                             RejectReason.SCHEMA]  # fmt: skip
+
+
+def test_an_envelope_counts_each_of_its_events() -> None:
+    envelope, single = RawMessage("raw", 0, 7, None, b"[...]"), RawMessage("raw", 0, 8, None, b"{}")
+    now = datetime.now(UTC)
+    letters = [
+        DeadLetter(reason=RejectReason.SCHEMA, detail="d",
+                   origin=Origin(topic="raw", partition=0, offset=7, index=i),
+                   key=None, payload_b64="", payload_sha256="0", rejected_at=now)
+        for i in (2, 5)
+    ]  # fmt: skip
+    outcomes = batch_outcomes([envelope, single], letters, [envelope] * 8 + [single])
+    assert outcomes == [RejectReason.SCHEMA] * 2 + [GOOD] * 8 + [GOOD]
 
 
 # Properties against a model that keeps every outcome and recounts.
