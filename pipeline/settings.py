@@ -58,6 +58,14 @@ class ClickHouseSettings(BaseSettings):
     database: str = Field(
         "warmcity", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$", description="Database holding the tables."
     )
+    cluster: str = Field(
+        "",
+        pattern=r"^([A-Za-z_][A-Za-z0-9_]{0,100})?$",
+        description=(
+            "Cluster (remote_servers) `warmcity migrate` creates the tables on: replicated, behind "
+            "Distributed tables (docs/deploy.md). Empty: one server."
+        ),
+    )
     user: str = Field("default", description="ClickHouse user (admin: migrations, prune, tests).")
     password: SecretStr = Field(SecretStr(""), description="ClickHouse password.")
     connect_timeout_s: float = Field(5.0, gt=0, description="Connect timeout of one attempt, seconds.")

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Tools of the deployment tests (tests/deploy) and of tests/integration/test_prometheus.py: promtool, the
-# prometheus server binary and kustomize, into the project's tool cache.
+# Tools of the deployment tests (tests/deploy), of tests/integration/test_prometheus.py and of the cluster
+# migrations test: promtool, the prometheus server binary, kustomize and ZooKeeper's jars, into the project's
+# tool cache.
 #
 #   promtool,  from Debian's `prometheus` package, downloaded with apt-get and unpacked with dpkg -x into
 #   prometheus <tools>/prometheus/<version>/ (the package is not installed: no service, no user, no unit);
 #              both already on PATH (the package installed by hand) are used as they are.
 #   kustomize  sigs.k8s.io/kustomize/kustomize/v5 at KUSTOMIZE_VERSION, built with `go install` from the
 #              Go module proxy into <tools>/kustomize/<version>/.
+#   zookeeper  the Apache ZooKeeper server jars at ZOOKEEPER_VERSION, fetched from Maven Central with
+#              deploy/local/zookeeper/pom.xml (Maven and Java come with setup.sh) into
+#              <tools>/zookeeper/<version>/: the coordination service of the ClickHouse cluster that
+#              tests/integration/test_migrate_cluster.py starts (tests/integration/cluster.py).
 #   python     kubernetes-validate (the Kubernetes JSON schemas, offline) and types-PyYAML come with the
 #              project's dev extras (pyproject.toml); installed into .venv here if it lacks them.
 #
@@ -15,6 +20,7 @@
 set -euo pipefail
 
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-v5.8.1}
+ZOOKEEPER_VERSION=${ZOOKEEPER_VERSION:-3.8.4}
 TOOLS_DIR=${WARMCITY_TOOLS_DIR:-$HOME/.cache/warmcity/tools}
 VENV=${VENV:-.venv}
 BIN_DIR=$TOOLS_DIR/bin
@@ -78,6 +84,25 @@ install_kustomize() {
     say "kustomize: $("$BIN_DIR/kustomize" version)"
 }
 
+install_zookeeper() {
+    local dir=$TOOLS_DIR/zookeeper/$ZOOKEEPER_VERSION partial
+    if [[ -e $dir/.complete ]]; then
+        say "zookeeper: $ZOOKEEPER_VERSION jars present in $dir"
+        return
+    fi
+    command -v mvn >/dev/null 2>&1 || die "Maven not found: ZooKeeper's jars are fetched with it (run deploy/local/setup.sh)"
+    partial=$dir.partial-$$
+    rm -rf "$partial"
+    say "fetching ZooKeeper $ZOOKEEPER_VERSION jars from Maven Central (first run only)"
+    mvn -q -B -Dstyle.color=never -f deploy/local/zookeeper/pom.xml dependency:copy-dependencies \
+        -DoutputDirectory="$partial" -DincludeScope=runtime -Dzookeeper.version="$ZOOKEEPER_VERSION" >/dev/null
+    ls "$partial"/zookeeper-"$ZOOKEEPER_VERSION".jar >/dev/null
+    echo "zookeeper $ZOOKEEPER_VERSION" >"$partial/.complete"
+    rm -rf "$dir"
+    mv "$partial" "$dir"
+    say "zookeeper: $ZOOKEEPER_VERSION jars in $dir"
+}
+
 install_python() {
     if [[ ! -x $VENV/bin/python ]]; then
         say "no $VENV yet: the Python packages come with 'make venv'"
@@ -93,5 +118,6 @@ install_python() {
 
 install_promtool
 install_kustomize
+install_zookeeper
 install_python
 say "done: tools in $BIN_DIR"

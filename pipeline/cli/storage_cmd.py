@@ -26,21 +26,36 @@ def _database(settings: Settings, database: str | None) -> str:
 
 @click.command()
 @click.option("--database", default=None, help="Database to migrate (default: WARMCITY_CLICKHOUSE_DATABASE).")
+@click.option(
+    "--cluster",
+    default=None,
+    metavar="NAME",
+    help="Create everything ON CLUSTER NAME, replicated behind Distributed tables "
+    "(default: WARMCITY_CLICKHOUSE_CLUSTER; empty: one server).",
+)
 @pass_settings
-def migrate(settings: Settings, database: str | None) -> None:
+def migrate(settings: Settings, database: str | None, cluster: str | None) -> None:
     """Create the database and apply the migrations it lacks, in order; safe to run again.
 
     Each migration is rendered for the server's version first (docs/stack.md, pipeline/storage/dialect.py):
     statements marked `-- requires: <feature>` are skipped on servers without that feature.
+
+    With --cluster NAME (a cluster of the servers' remote_servers, with ZooKeeper or Keeper and the
+    {shard} and {replica} macros), every table is created on each node as a Replicated* table, NAME_local,
+    behind a Distributed table of the file's name, sharded by event_id (alert_id for alerts); the ledger
+    is replicated to every node (docs/deploy.md). A database migrated in one mode is refused by the other.
     """
     from pipeline.storage.client import clickhouse_client
     from pipeline.storage.migrate import MigrationError, load_migrations, server_dialect
     from pipeline.storage.migrate import migrate as apply
 
     target = database or settings.clickhouse.database
+    on = settings.clickhouse.cluster if cluster is None else cluster
     where = f"{settings.clickhouse.host}:{settings.clickhouse.port}/{target}"
+    if on and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,100}", on):
+        fail(f"--cluster {on!r} is not a plain identifier (letters, digits, underscore)", code=2)
     try:
-        applied = apply(settings.clickhouse, target, load_migrations())
+        applied = apply(settings.clickhouse, target, load_migrations(), cluster=on or None)
         dialect = server_dialect(clickhouse_client(settings.clickhouse, database="")) if applied else None
     except MigrationError as exc:
         fail(str(exc))
@@ -48,7 +63,7 @@ def migrate(settings: Settings, database: str | None) -> None:
         fail(f"ClickHouse at {where}: {exc}")
     for migration in applied:
         click.echo(f"applied {migration.version:04d}_{migration.name}{_skipped(dialect, migration.sql)}")
-    click.echo(f"{where} is up to date")
+    click.echo(f"{where} is up to date" + (f" on cluster {on}" if on else ""))
 
 
 def _skipped(dialect: ServerDialect | None, sql: str) -> str:

@@ -22,6 +22,7 @@ from confluent_kafka.admin import AdminClient
 
 from pipeline.settings import ClickHouseSettings, KafkaSettings, PipelineSettings, Settings, StackSettings
 from pipeline.stack import LocalStack
+from tests.integration.cluster import ClusterStartError, LocalCluster
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -145,3 +146,23 @@ def unique_database(stack_settings: Settings) -> Iterator[str]:
     finally:
         client.execute(f"DROP DATABASE IF EXISTS `{name}`")
         client.disconnect()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """ZooKeeper and a 2 x 2 ClickHouse cluster on free ports (tests/integration/cluster.py), stopped after.
+
+    Independent of the test stack. Fails, never skips, when ZooKeeper's jars (``make tools``) or
+    clickhouse-server (``make setup``) are missing.
+    """
+    cluster = LocalCluster(tmp_path_factory.mktemp("clickhouse-cluster"))
+    try:
+        cluster.start()
+    except ClusterStartError as exc:
+        cluster.stop()
+        pytest.fail(str(exc), pytrace=False)
+    except BaseException:
+        cluster.stop()
+        raise
+    yield cluster
+    cluster.stop()
