@@ -195,7 +195,7 @@ def sharding_key(columns: list[str], tail: str) -> str:
         raise ClusterError("a table without event_id or alert_id needs an ORDER BY to shard by")
     key = order["key"]
     inner = key[1:-1] if key.startswith("(") else key
-    if not inner.strip():
+    if not inner.strip() or re.fullmatch(r"tuple\(\s*\)", key.strip()):
         raise ClusterError("a table without event_id or alert_id needs a sorting key to shard by")
     return f"cityHash64({inner.strip()})"
 
