@@ -219,6 +219,32 @@ def test_clickhouse_installation(overlay: tuple[str, Objects]) -> None:
     assert config(objects)["WARMCITY_CLICKHOUSE_PORT"] == "9000"
 
 
+def test_the_migrate_job_uses_cluster_mode_exactly_where_the_installation_is_a_cluster(
+    overlay: tuple[str, Objects],
+) -> None:
+    name, objects = overlay
+    chi = one(objects, "ClickHouseInstallation")
+    (cluster,) = chi["spec"]["configuration"]["clusters"]
+    layout = cluster["layout"]
+    job = one(objects, "Job", "warmcity-migrate")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    context = parse_cli(container["args"])
+    assert context.command.name == "migrate"
+    profiles = chi["spec"]["configuration"]["profiles"]
+    writer = ClickHouseSettings().writer_user
+    if layout["shardsCount"] * layout["replicasCount"] > 1:
+        # Replicated tables need the Keeper; Distributed tables the cluster the operator names in
+        # remote_servers: the installation's own.
+        assert container["args"] == ["migrate", "--cluster", cluster["name"]], name
+        assert chi["spec"]["configuration"]["zookeeper"]["nodes"]
+        assert profiles[f"{writer}/insert_distributed_sync"] == 1
+    else:
+        assert container["args"] == ["migrate"], name
+        assert "WARMCITY_CLICKHOUSE_CLUSTER" not in config(objects)
+        assert f"{writer}/insert_distributed_sync" not in profiles
+    assert name != "prod" or "--cluster" in container["args"]
+
+
 def test_clickhouse_users_are_the_pipelines_with_passwords_from_secrets(
     overlay: tuple[str, Objects], base: Objects
 ) -> None:
