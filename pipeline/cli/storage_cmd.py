@@ -100,6 +100,7 @@ def prune(settings: Settings, older_than_days: int, dry_run: bool, database: str
     is dropped.
     """
     from pipeline.storage.client import clickhouse_client
+    from pipeline.storage.migrate import ledger_engine
     from pipeline.storage.prune import DayPartition, PruneError, cutoff
     from pipeline.storage.prune import prune as run
 
@@ -117,6 +118,11 @@ def prune(settings: Settings, older_than_days: int, dry_run: bool, database: str
     first_kept = cutoff(today, older_than_days)
     client = clickhouse_client(settings.clickhouse, database="")
     try:
+        if (ledger_engine(client, target) or "").startswith("Replicated"):
+            fail(
+                f"{where} was migrated in cluster mode: prune works on one server's tables; on a cluster "
+                "the servers' TTL (migration 0006, ClickHouse 19.6 and later) keeps the retention"
+            )
         plan = run(client, target, older_than_days, today, dry_run=dry_run, report=report)
     except PruneError as exc:
         fail(str(exc))

@@ -151,6 +151,10 @@ def test_migrate_cluster_creates_replicated_tables_behind_distributed_ones_on_ev
     single = cli(last, "migrate", "--database", database)
     assert single.returncode == 1
     assert "was migrated in cluster mode" in single.stderr
+    pruned = cli(last, "storage", "prune", "--older-than-days", "400", "--database", database)
+    assert (
+        pruned.returncode == 1 and "was migrated in cluster mode: prune works on one server" in pruned.stderr
+    )
     with pytest.raises(MigrationError, match="cluster 'nowhere' is not in the server's remote_servers"):
         migrate(last.settings(database), cluster="nowhere")
 
