@@ -24,7 +24,7 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed  ## create .venv with the project and its dev tools
 
-tools: venv  ## promtool, prometheus and kustomize for the tests, into ~/.cache/warmcity/tools (deploy/local/tools.sh)
+tools: venv  ## promtool, prometheus, kustomize and ZooKeeper's jars for the tests, into ~/.cache/warmcity/tools (deploy/local/tools.sh)
 	@bash deploy/local/tools.sh
 
 setup: system venv tools  ## everything a fresh machine needs
