@@ -252,3 +252,20 @@ def test_alert_versions_sent_to_different_nodes_collapse_to_the_latest(
     ]
     assert sum(per_shard) == len(alerts) and all(per_shard)
     client.disconnect()
+
+
+def test_a_database_migrated_for_one_server_is_refused_in_cluster_mode(
+    clickhouse_cluster: LocalCluster, database: str
+) -> None:
+    node = clickhouse_cluster.nodes[1]
+    applied = migrate(node.settings(database))  # one server: plain MergeTree tables on this node only
+    assert [m.version for m in applied] == [m.version for m in load_migrations()]
+    client = node.client(database)
+    engines = dict(
+        client.execute("SELECT name, engine FROM system.tables WHERE database = %(db)s", {"db": database})
+    )
+    client.disconnect()
+    assert engines["plate_reads"] == "ReplacingMergeTree" and "plate_reads_local" not in engines
+    assert migrate(node.settings(database)) == []
+    with pytest.raises(MigrationError, match=f"database {database} was migrated for one server"):
+        migrate(node.settings(database), cluster=clickhouse_cluster.name)
