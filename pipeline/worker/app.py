@@ -64,6 +64,7 @@ from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_pa
 from pipeline.worker.heap import freeze_heap
 from pipeline.worker.intake_metrics import observe_intake
 from pipeline.worker.references import ReferenceFeeds
+from pipeline.worker.stall_watch import CHECK_EVERY_S, StalledPartitions, StallWatch, revive
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +178,7 @@ class PipelineWorker:
             )
         )
         self.invalid_share_trip: InvalidShareTrip | None = None  # set when the cap stopped this worker
+        self.stalled: list[tuple[str, int]] = []  # set when stalled raw partitions stopped this worker
         rule_settings = settings.rule_settings()
         self.engine = DetectionEngine(event_rules(rule_settings), detection_rules(rule_settings), refs)
         self.book_policy = BookPolicy(
@@ -202,6 +204,7 @@ class PipelineWorker:
         self._wire_intake()
         self._wire_sinks()
         self._wire_stream_clock()
+        self._wire_stall_watch()
         from pipeline.worker.detection_agents import wire_detection
 
         wire_detection(self)
@@ -248,6 +251,39 @@ class PipelineWorker:
         @self.app.on_partitions_assigned.connect
         def _assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
             clock.assigned(raw(args[0]))  # the set of assigned topic-partitions
+
+    def _wire_stall_watch(self) -> None:
+        """Raw partitions assigned, with messages waiting, never read: see ``stall_watch``."""
+        raw_topics = {self.topics.raw(family) for family in DeviceFamily}
+        watch = StallWatch()
+
+        async def _stall_check() -> None:
+            consumer: Any = self.app.consumer
+            tps = [tp for tp in consumer.assignment() if tp.topic in raw_topics]
+            if not tps or self.app.rebalancing:
+                return
+            try:
+                ends = await consumer.highwaters(*tps)
+            except Exception as exc:  # a broker away: no judgement this round
+                log.debug("stall check skipped: %r", exc)
+                return
+            read = {(tp.topic, tp.partition): consumer._read_offset.get(tp) for tp in tps}
+            end_by = {(tp.topic, tp.partition): ends.get(tp) for tp in tps}
+            to_revive, hopeless = watch.observe(read, end_by, time.monotonic())
+            for topic, partition in to_revive:
+                log.error(
+                    "raw partition %s[%d] has messages waiting (end offset %s) and nothing was read for "
+                    "%.0f s: putting it back among the partitions fetched",
+                    topic, partition, end_by[(topic, partition)], watch.stall_s,
+                )  # fmt: skip
+                revive(consumer, TP(topic, partition))
+            if hopeless:
+                self.stalled = hopeless
+                error = StalledPartitions(hopeless, watch.stall_s)
+                log.critical("%s", error)
+                await self.app.crash(error)
+
+        self.app.timer(CHECK_EVERY_S)(_stall_check)
 
     def note_backlog(self, events: Sequence[Any]) -> None:
         """After a batch: how many messages still wait in each raw partition it came from."""

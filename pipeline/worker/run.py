@@ -12,11 +12,13 @@ from pipeline.worker.app import PipelineWorker
 from pipeline.worker.health import routes, wire_health
 from pipeline.worker.heap import tune_collector
 from pipeline.worker.lag_metrics import wire_lag_metrics
+from pipeline.worker.stall_watch import EXIT_STALLED
 
 log = logging.getLogger(__name__)
 
-#: Exit code of a worker stopped by the invalid-share cap (WARMCITY_PIPELINE_MAX_INVALID_SHARE); any other
-#: crash exits 1, as Faust's worker does.
+#: Exit code of a worker stopped by the invalid-share cap (WARMCITY_PIPELINE_MAX_INVALID_SHARE), and of one
+#: stopped by stalled raw partitions (``stall_watch.EXIT_STALLED``, 4); any other crash exits 1, as Faust's
+#: worker does.
 EXIT_INVALID_SHARE = 3
 
 
@@ -36,4 +38,6 @@ def run_worker(settings: Settings) -> None:
     except SystemExit:
         if pipeline_worker.invalid_share_trip is not None:
             raise SystemExit(EXIT_INVALID_SHARE) from None
+        if pipeline_worker.stalled:
+            raise SystemExit(EXIT_STALLED) from None
         raise
