@@ -13,7 +13,7 @@ import orjson
 from pydantic import SecretStr
 
 from pipeline.city import PROFILES, build_city
-from pipeline.cli.common import fail, pass_settings
+from pipeline.cli.common import fail, gateway_options, pass_settings
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.settings import PrivacySettings, Settings
 from pipeline.simulate import CitySimulator, SimulationWorld, measure_generation
@@ -114,11 +114,7 @@ def bench_simulate(
 @bench.command("stages")
 @click.option("--events", type=click.IntRange(1), default=100_000, show_default=True,
               help="Events of the city mix to generate and process.")  # fmt: skip
-@click.option("--gateway", type=click.Choice(["off", "site", "district"]), default="off", show_default=True,
-              help="One event per message, or batch envelopes per site or district "
-              "(docs/devices.md).")  # fmt: skip
-@click.option("--gateway-window-ms", type=click.FloatRange(0.0, min_open=True), default=100.0,
-              show_default=True, help="With --gateway: event time one envelope collects, ms.")  # fmt: skip
+@gateway_options
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the city and the traffic.")
 @click.option("--profile/--no-profile", default=False, show_default=True,
               help="Also print cProfile's top functions by own time (the figure is then "
@@ -198,11 +194,7 @@ def _phases(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str
               help="Plates on the watch list (20 of them are injected into the traffic).")  # fmt: skip
 @click.option("--inject-every", type=click.IntRange(0), default=1_000, show_default=True,
               help="Every N-th event is a read of a watched plate (0: none).")  # fmt: skip
-@click.option("--gateway", type=click.Choice(["off", "site", "district"]), default="off", show_default=True,
-              help="The workload's raw messages: one event each (off), or batch envelopes per site or per "
-              "district and family, as gateways send them (docs/devices.md).")  # fmt: skip
-@click.option("--gateway-window-ms", type=click.FloatRange(0.0, min_open=True), default=100.0,
-              show_default=True, help="With --gateway: event time one envelope collects, ms.")  # fmt: skip
+@gateway_options
 @click.option("--stall-timeout", type=click.FloatRange(1.0), default=180.0, show_default=True,
               help="A phase that makes no progress for this long (start-up included) fails.")  # fmt: skip
 @click.option("--rate", type=click.FloatRange(0.0, min_open=True), default=5_000.0, show_default=True,

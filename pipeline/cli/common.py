@@ -53,3 +53,25 @@ def pass_settings(func: F) -> F:
 def fail(message: str, code: int = 1) -> NoReturn:
     click.secho(f"error: {message}", fg="red", err=True)
     sys.exit(code)
+
+
+def gateway_options(command: F) -> F:
+    """``--gateway`` and ``--gateway-window-ms``: raw messages one event each, or batch envelopes as
+    gateways send them (``pipeline.simulate.gateway``, docs/devices.md)."""
+    from pipeline.simulate.gateway import DEFAULT_WINDOW_MS, GatewayScope
+
+    command = click.option(
+        "--gateway-window-ms",
+        type=click.FloatRange(0.0, min_open=True),
+        default=DEFAULT_WINDOW_MS,
+        show_default=True,
+        help="With --gateway: how much event time one envelope collects, ms.",
+    )(command)
+    return click.option(
+        "--gateway",
+        type=click.Choice(["off", *[scope.value for scope in GatewayScope]]),
+        default="off",
+        show_default=True,
+        help="Batch envelopes as gateways send them: one per site (devices without one: their district's "
+        "collector) or per district and family; off: one event per message (docs/devices.md).",
+    )(command)

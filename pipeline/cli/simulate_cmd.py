@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from pipeline.city import PROFILES, build_city
-from pipeline.cli.common import fail, pass_settings
+from pipeline.cli.common import fail, gateway_options, pass_settings
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.reference_publish import PublishError, normalise_plate
 from pipeline.settings import Settings
@@ -24,7 +24,7 @@ from pipeline.simulate import (
     utc_now,
     write_ground_truth,
 )
-from pipeline.simulate.gateway import DEFAULT_WINDOW_MS, GatewayBatcher, GatewayScope, gateway_lookup
+from pipeline.simulate.gateway import GatewayBatcher, GatewayScope, gateway_lookup
 from pipeline.simulate.report import ProgressRates, describe_run, describe_scenarios
 from pipeline.simulate.scenarios import ALL, SCENARIOS, ScenarioError, plan_scenarios, resolve
 from pipeline.simulate.scenarios.publication import publish_plan_references
@@ -110,22 +110,7 @@ def _share(name: str, text: str) -> Callable[[F], F]:
     show_default=True,
     help="Every N-th event is a read of the next --watch-plate (0: never).",
 )
-@click.option(
-    "--gateway",
-    type=click.Choice(["off", *[scope.value for scope in GatewayScope]]),
-    default="off",
-    show_default=True,
-    help="Send batch envelopes as gateways would: one per site (devices without one: their district's "
-    "collector) or per district and family, of --gateway-window-ms of event time; off: one event per "
-    "message.",
-)
-@click.option(
-    "--gateway-window-ms",
-    type=click.FloatRange(0.0, min_open=True),
-    default=DEFAULT_WINDOW_MS,
-    show_default=True,
-    help="With --gateway: how much event time one envelope collects, ms.",
-)
+@gateway_options
 @click.option(
     "--metrics-port",
     type=click.IntRange(0, 65535),
