@@ -11,6 +11,7 @@ import orjson
 from pipeline.bench.kafka_io import consumer, partitions_of
 from pipeline.bench.progress import Progress
 from pipeline.bench.results import PhaseResult, Sample, drain
+from pipeline.contracts.batch import is_batch
 
 CONSUME_BATCH = 10_000
 
@@ -75,7 +76,7 @@ def run_ceiling(
 
 def events_in(document: object) -> int:
     """1 for a single event, the number of events for a batch envelope."""
-    if isinstance(document, dict) and document.get("schema") == "event_batch":
+    if isinstance(document, dict) and is_batch(document):
         events = document.get("events")
         return len(events) if isinstance(events, list) else 1
     return 1

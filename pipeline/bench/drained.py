@@ -119,7 +119,7 @@ def _result(
     logs: Sequence[Path],
     notes: tuple[str, ...] = (),
 ) -> PhaseResult:
-    counter = _counter(settings)
+    counter = stored_counter(settings)
     try:
         processed, found = counter.processed(), counter.outputs()
     finally:
@@ -147,7 +147,8 @@ def _result(
     )
 
 
-def _counter(settings: Settings) -> StoredCounter:
+def stored_counter(settings: Settings) -> StoredCounter:
+    """Counts what a phase's worker stored (ClickHouse rows) and dead-lettered, for its prefix."""
     from pipeline.storage.client import clickhouse_client
 
     prefix = settings.kafka.topic_prefix
@@ -172,7 +173,7 @@ def run_naive(
     argv = [sys.executable, "-m", "pipeline.bench.naive_app", "--source-prefix", layout.source_prefix]
     log = run_dir / "naive.log"
     began = time.perf_counter()
-    counter = _counter(settings)
+    counter = stored_counter(settings)
     try:
         with child_process(argv, env, log) as process:
             echo(f"  naive Faust app pid {process.pid}, log {log}")
@@ -206,7 +207,7 @@ def run_workers(
     env = {**os.environ, **settings_env(settings)}
     logs = [run_dir / f"worker-{i}.log" for i in range(workers)]
     began = time.perf_counter()
-    counter = _counter(settings)
+    counter = stored_counter(settings)
     try:
         with ExitStack() as stack:
             processes = []

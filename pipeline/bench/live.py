@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from pipeline.bench.drained import POLL_S, phase_settings
+from pipeline.bench.drained import POLL_S, phase_settings, stored_counter
 from pipeline.bench.kafka_io import consumer, copy_topics, partitions_of
 from pipeline.bench.latency import AlertSeen, latency_report, match_alerts
 from pipeline.bench.layout import RunLayout
@@ -359,17 +359,6 @@ def run_latency(
     )
 
 
-def _counter(settings: Settings) -> Any:
-    from pipeline.bench.stored import StoredCounter
-    from pipeline.storage.client import clickhouse_client
-
-    prefix = settings.kafka.topic_prefix
-    return StoredCounter(
-        clickhouse_client(settings.clickhouse), settings.kafka.bootstrap_servers, f"{prefix}.deadletter",
-        f"{prefix}-watch",
-    )  # fmt: skip
-
-
 def _distinct_plates(settings: Settings) -> int | None:
     from pipeline.storage.client import clickhouse_client
 
@@ -437,7 +426,7 @@ def run_memory(
     _publish_watchlist(bootstrap, topics, options.watchlist, echo)
     env = {**os.environ, **settings_env(settings), "WARMCITY_PIPELINE_DATA_DIR": str(run_dir / "data-0")}
     log = run_dir / "worker-0.log"
-    counter = _counter(settings)
+    counter = stored_counter(settings)
     try:
         with worker_process(env, log) as process:
             echo(f"  worker pid {process.pid}, log {log}")

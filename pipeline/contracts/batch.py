@@ -24,7 +24,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 BATCH_SCHEMA = "event_batch"
-BATCH_SCHEMA_VERSION = 1
 MAX_BATCH_EVENTS = 5_000
 MAX_BATCH_BYTES = 1024 * 1024  # Kafka's default message.max.bytes is about this
 COUNT_HEADER = "n"  # on internal batch messages: how many items the JSON array holds
