@@ -4,22 +4,20 @@ screen and a summary from ClickHouse. Everything it starts, it stops (also on Ct
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr
-
 from pipeline.alerts_view import render_alert
-from pipeline.settings import PrivacySettings, Settings
+from pipeline.privacy_key import with_demo_key
+from pipeline.settings import Settings
 
 if TYPE_CHECKING:
     from clickhouse_driver import Client
@@ -87,21 +85,6 @@ def demo_worker(settings: Settings, echo: Echo) -> Iterator[subprocess.Popen[byt
         finally:
             echo("  stopping the worker")
     echo(f"  worker stopped (exit {process.returncode})")
-
-
-def with_demo_key(settings: Settings, echo: Echo) -> Settings:
-    """Settings with an HMAC key: the configured one, or one generated once into the run dir (demo only)."""
-    if settings.privacy.hmac_key.get_secret_value():
-        return settings
-    key_file = settings.stack.run_dir / "privacy.key"
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
-        echo(f"  generated a demo HMAC key in {key_file} (set WARMCITY_PRIVACY_HMAC_KEY in production)")
-    key = key_file.read_text().strip()
-    os.environ["WARMCITY_PRIVACY_HMAC_KEY"] = key  # the worker process inherits it
-    return replace(settings, privacy=PrivacySettings(hmac_key=SecretStr(key)))
 
 
 def run_demo(settings: Settings, options: DemoOptions, echo: Echo) -> bool:

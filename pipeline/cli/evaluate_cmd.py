@@ -46,9 +46,9 @@ def evaluate(
     run's topics and database, and stops the stack if it started it (--keep leaves both). Needs an HMAC
     key (WARMCITY_PRIVACY_HMAC_KEY, or the demo's generated one).
     """
-    from pipeline.demo import with_demo_key
     from pipeline.evaluation.run import EvaluationOptions, run_evaluation
     from pipeline.evaluation.score import render_table, worst
+    from pipeline.privacy_key import with_demo_key
     from pipeline.simulate.scenarios.base import ScenarioError
     from pipeline.stack import LocalStack, StackError
 
