@@ -1,13 +1,12 @@
 """Device simulators (pure, seeded) and the publisher that paces them onto Kafka.
 
 ``CitySimulator`` makes every family's traffic for a ``SimulationWorld`` (a city's registry and reference
-data) in the city's mix, with scenarios (``pipeline.simulate.scenarios``) injected and their ground truth;
-``PlateReadGenerator`` is the older plate-reads-only source. ``run_simulation`` sends either; only the
-publisher talks to Kafka. ``measure_generation`` is the benchmark of the generators alone.
+data) in the city's mix, with scenarios (``pipeline.simulate.scenarios``) injected and their ground truth.
+``run_simulation`` paces its messages onto the families' raw topics; only the publisher talks to Kafka.
+``measure_generation`` is the benchmark of the generators alone.
 """
 
 from pipeline.simulate.bench import GenerationBenchmark, measure_generation
-from pipeline.simulate.generator import PlateReadGenerator
 from pipeline.simulate.malformed import MalformedKind
 from pipeline.simulate.messages import (
     FamilyTally,
@@ -28,7 +27,6 @@ __all__ = [
     "GenerationBenchmark",
     "MalformedKind",
     "MessageKind",
-    "PlateReadGenerator",
     "SimulatedMessage",
     "SimulationError",
     "SimulationProgress",

@@ -25,7 +25,7 @@ SERIAL_SPACE = 34 * 34 * 10 * 10 * 10  # two letter-or-digit positions, then thr
 _SCRAMBLE = 768_143  # coprime with SERIAL_SPACE (2^5 * 5^3 * 17^2): n -> n * _SCRAMBLE is a bijection
 _OFFSET = 104_729
 
-# Ordos (蒙K) first, then the cities and provinces with most traffic to it (as in vehicles.py).
+# Ordos (蒙K) first, then the cities and provinces with most traffic to it.
 _PREFIXES = ("蒙K", "蒙B", "蒙A", "陕K", "晋A", "宁A", "蒙L", "陕A", "甘A", "京A", "冀A")
 _PREFIX_CUMULATIVE = (78, 83, 87, 91, 93, 95, 96, 97, 98, 99, 100)
 # Coal and construction trucks are a large share of traffic on Ordos's trunk roads.

@@ -3,8 +3,7 @@
 Every message made here fails validation against its family's contract, as JSON and after a JSON parse; the
 unit tests check each kind for every event type. Wrong-type values are chosen so that pydantic's lax mode
 cannot coerce them (a string "3" would become lane 3, an integer would become a Unix-time ``event_time``).
-``malform`` breaks plate reads (the plate-only generator); ``malform_event`` any event, with the
-``FaultTable`` of its type.
+``malform_event`` breaks any event, with the ``FaultTable`` of its type (``fault_table``).
 """
 
 from __future__ import annotations
@@ -55,38 +54,6 @@ def fault_table(event_type: type[EventEnvelope]) -> FaultTable:
         else:  # text, enums, identifiers, optional ones: no string coercion turns these into one
             wrong.append((key, [12345]))
     return FaultTable(tuple(required), tuple(wrong))
-
-
-REQUIRED_FIELDS: tuple[str, ...] = (
-    "event_id",
-    "device_id",
-    "event_time",
-    "plate",
-    "plate_colour",
-    "direction",
-    "lane",
-    "speed_kmh",
-    "vehicle_class",
-    "confidence",
-)
-
-WRONG_TYPES: tuple[tuple[str, Any], ...] = (
-    ("lane", "left"),
-    ("speed_kmh", "fast"),
-    ("confidence", [0.97]),
-    ("plate", 12345),
-    ("event_time", "yesterday"),
-    ("direction", 1),
-    ("device_id", {"id": "KK-DS-0001"}),
-    ("plate_colour", None),
-)
-
-PLATE_READ_FAULTS = FaultTable(REQUIRED_FIELDS, WRONG_TYPES)
-
-
-def malform(rng: random.Random, good: dict[str, Any]) -> tuple[MalformedKind, bytes]:
-    """Break the JSON form of a good plate read (``model_dump(mode="json", by_alias=True)``) one way."""
-    return malform_event(rng, good, PLATE_READ_FAULTS)
 
 
 def malform_event(

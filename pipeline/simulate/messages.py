@@ -18,7 +18,6 @@ from pipeline.simulate.malformed import MalformedKind
 
 
 class MessageKind(StrEnum):
-    PLATE_READ = "plate_read"  # a valid read at a registered checkpoint (the plate-only generator)
     EVENT = "event"  # a valid background event of any family from a registered device
     INJECTED = "injected"  # a valid event a scenario (or --watch-plate) put there on purpose
     UNKNOWN_DEVICE = "unknown_device"  # a valid event from a device id not in the registry
@@ -35,7 +34,7 @@ class SimulatedMessage:
     kind: MessageKind
     malformed_kind: MalformedKind | None = None
     family: DeviceFamily = DeviceFamily.VEHICLE_CHECKPOINT
-    schema: str | None = None  # event type ('camera_heartbeat', ...); None for the plate-only generator
+    schema: str | None = None  # event type ('camera_heartbeat', ...)
     event_id: str | None = None
     event_time: datetime | None = None
     late: bool = False  # sent minutes after it happened (device buffered it)

@@ -2,11 +2,11 @@
 
 Pacing is by schedule, not by sleeping a fixed gap after each send: message *i* is due at
 ``start + i / rate``, so time spent producing does not slow the achieved rate down (the city simulator's
-virtual clock is the same schedule). ``topic`` is one topic for every message (the plate-only generator)
-or a topic per family (``Topics.raw``). Deliveries are counted in the producer's callbacks, for the
-summary and in the metrics ``warmcity_simulator_sent_total`` / ``warmcity_simulator_delivery_failures_total``
-(events by family, as Kafka acknowledged or refused them); the run ends with a flush, and the summary says
-whether every message arrived, with counts per family.
+virtual clock is the same schedule). ``topic`` is a topic per family (``Topics.raw``) or one topic for
+every message. Deliveries are counted in the producer's callbacks, for the summary and in the metrics
+``warmcity_simulator_sent_total`` / ``warmcity_simulator_delivery_failures_total`` (events by family, as
+Kafka acknowledged or refused them); the run ends with a flush, and the summary says whether every message
+arrived, with counts per family.
 """
 
 from __future__ import annotations

@@ -7,16 +7,17 @@ skips while they are not there.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
 from pipeline.city import build_city
-from pipeline.contracts.plate_read import PlateRead
-from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
+from pipeline.contracts.families import FAMILIES
+from pipeline.contracts.reference import DeviceFamily, DeviceRecord, PlateWatchEntry
 from pipeline.reference_publish import publish_devices, publish_watch_entry, remove_watch_entry
 from pipeline.settings import Settings
-from pipeline.simulate import MessageKind, PlateReadGenerator, run_simulation
+from pipeline.simulate import CitySimulator, MessageKind, SimulationWorld, run_simulation
 from pipeline.topics import Topics, ensure_topics
 from tests.integration.helpers import read_topic
 
@@ -34,7 +35,9 @@ def stack(request: pytest.FixtureRequest) -> tuple[Settings, str]:
     return settings, prefix
 
 
-def test_simulated_reads_arrive_keyed_by_device_and_as_generated(request: pytest.FixtureRequest) -> None:
+def test_simulated_events_arrive_on_their_family_topics_keyed_by_device(
+    request: pytest.FixtureRequest,
+) -> None:
     settings, prefix = stack(request)
     check_simulation(settings.kafka.bootstrap_servers, Topics(prefix, 3, 1))  # 3 partitions: keys must stick
 
@@ -46,40 +49,48 @@ def test_registry_and_watch_list_reach_their_compacted_topics(request: pytest.Fi
 
 def check_simulation(bootstrap: str, topics: Topics) -> None:
     ensure_topics(bootstrap, topics.specs())
-    devices = build_city("small", 7).devices
+    world = SimulationWorld.from_city(build_city("small", 7))
+    start = datetime.now(UTC)
 
-    def generator() -> PlateReadGenerator:
-        return PlateReadGenerator(
-            devices,
+    def simulator() -> CitySimulator:
+        return CitySimulator(
+            world,
             7,
+            200.0,
+            start=start,
             watched_plates=[WATCHED],
             inject_every=50,
             malformed_share=0.05,
+            duplicate_share=0.02,
             unknown_device_share=0.02,
         )
 
-    expected = Counter(m.kind for m in generator().take(300))
-    summary = run_simulation(bootstrap, topics.raw_plate_reads, generator(), rate_per_s=2000, count=300)
+    expected = simulator().take(300)
+    kinds = Counter(m.kind for m in expected)
+    by_topic = {family: topics.raw(family) for family in DeviceFamily}
+    summary = run_simulation(bootstrap, by_topic, simulator(), rate_per_s=2000, count=300)
     assert summary.ok, summary.first_error
     assert (summary.sent, summary.delivered) == (300, 300)
-    assert summary.injected == expected[MessageKind.INJECTED] == 6
-    assert summary.malformed == expected[MessageKind.MALFORMED]
+    assert summary.injected == kinds[MessageKind.INJECTED] == 6
+    assert summary.malformed == kinds[MessageKind.MALFORMED]
+    assert summary.duplicates == kinds[MessageKind.DUPLICATE]
+    assert summary.unknown_device == kinds[MessageKind.UNKNOWN_DEVICE]
 
-    messages = read_topic(bootstrap, topics.raw_plate_reads, expected=300)
-    assert len(messages) == 300
-    valid, invalid, watched = 0, 0, 0
-    for key, value in messages:
-        try:
-            read = PlateRead.model_validate_json(value)
-        except ValidationError:
-            invalid += 1
-            continue
-        valid += 1
-        watched += read.plate == WATCHED
-        assert key == read.device_id.encode()
+    invalid, watched = 0, 0
+    for family, topic in by_topic.items():
+        sent = [(m.key, m.value) for m in expected if m.family is family]
+        messages = read_topic(bootstrap, topic, expected=len(sent)) if sent else []
+        assert Counter(messages) == Counter(sent), family  # what was generated, on the family's topic
+        for key, value in messages:
+            try:
+                event = FAMILIES[family].adapter.validate_json(value)
+            except ValidationError:
+                invalid += 1
+                continue
+            watched += getattr(event, "plate", None) == WATCHED
+            assert key == event.device_id.encode()
     assert invalid == summary.malformed
     assert watched == summary.injected
-    assert valid == 300 - summary.malformed
 
 
 def check_reference_publishing(bootstrap: str, topics: Topics) -> None:

@@ -26,6 +26,9 @@ ALL_SHARES: dict[str, Any] = {
 }
 
 
+WATCHED = ("蒙K8A888", "陕KD12345")
+
+
 def simulator(seed: int = 7, rate: float = 200.0, **options: Any) -> CitySimulator:
     return CitySimulator(WORLD, seed, rate, start=START, **options)
 
@@ -36,7 +39,8 @@ def valid(message: SimulatedMessage) -> Any:
 
 @pytest.mark.parametrize("seed", [0, 7, 99])
 def test_same_seed_start_and_rate_give_the_same_stream(seed: int) -> None:
-    assert simulator(seed, **ALL_SHARES).take(3000) == simulator(seed, **ALL_SHARES).take(3000)
+    options = {**ALL_SHARES, "watched_plates": WATCHED, "inject_every": 7}
+    assert simulator(seed, **options).take(3000) == simulator(seed, **options).take(3000)
 
 
 def test_another_seed_gives_another_stream() -> None:
@@ -52,6 +56,7 @@ def test_plain_messages_are_valid_events_keyed_by_their_registered_device() -> N
         assert message.key == event.device_id.encode()
         assert registered[event.device_id] is message.family
         assert message.event_id == event.event_id and message.schema == event.schema_name
+    assert len({m.event_id for m in messages}) == len(messages)  # only retries repeat an event
 
 
 def test_plate_reads_dominate_in_daytime_and_every_family_sends() -> None:
@@ -143,13 +148,37 @@ def test_bad_options_are_refused(options: dict[str, Any], message: str) -> None:
         CitySimulator(start=START, **arguments)
 
 
-def test_watched_plates_are_read_at_their_own_checkpoint_every_n_messages() -> None:
-    messages = simulator(watched_plates=["蒙K8A888"], inject_every=50).take(1000)
+@pytest.mark.parametrize("every", [5, 50, 100])
+def test_watched_plates_are_read_in_turn_at_their_own_checkpoint_every_n_messages(every: int) -> None:
+    # A slot goes to a due heartbeat or queued message first: a cadence of 1 or 2 can lose one to them.
+    messages = simulator(watched_plates=WATCHED, inject_every=every, malformed_share=0.1).take(every * 20)
     injected = [i for i, m in enumerate(messages, start=1) if m.kind is MessageKind.INJECTED]
-    assert injected == list(range(50, 1001, 50))
-    assert len({messages[i - 1].key for i in injected}) == 1
+    assert injected == list(range(every, every * 20 + 1, every))  # and never broken
+    reads = [valid(messages[i - 1]) for i in injected]
+    assert [r.plate for r in reads] == [WATCHED[k % 2] for k in range(20)]  # in turn
+    for plate in WATCHED:
+        keys = {messages[i - 1].key for i, r in zip(injected, reads, strict=True) if r.plate == plate}
+        assert len(keys) == 1  # always the plate's own checkpoint
+    assert all(messages[i - 1].key == r.device_id.encode() for i, r in zip(injected, reads, strict=True))
     background = [m for m in messages if m.kind is not MessageKind.INJECTED]
-    assert not any(b"8A888" in m.value for m in background)
+    assert not any(b"8A888" in m.value or b"KD12345" in m.value for m in background)
+
+
+def test_watched_plates_are_normalised_like_plate_reads() -> None:
+    messages = simulator(watched_plates=["蒙k 8a-888"], inject_every=5).take(5)
+    assert messages[-1].kind is MessageKind.INJECTED
+    assert valid(messages[-1]).plate == "蒙K8A888"
+
+
+@pytest.mark.parametrize("plate", ["", "蒙K", "蒙K8A888!!", "X" * 11])
+def test_an_invalid_watched_plate_is_refused(plate: str) -> None:
+    with pytest.raises(ValueError, match="invalid plate"):
+        simulator(watched_plates=[plate], inject_every=1)
+
+
+def test_no_injection_without_watched_plates() -> None:
+    messages = simulator(inject_every=3).take(300)
+    assert {m.kind for m in messages} == {MessageKind.EVENT}
 
 
 def test_the_natural_rate_is_what_the_devices_send_at_their_own_pace() -> None:
@@ -190,3 +219,11 @@ def test_look_alikes_of_a_watched_plate_stay_out_of_the_background() -> None:
     ]
     assert len(plates) > 15_000
     assert fold_plate(watched) not in {fold_plate(p) for p in plates}
+
+
+def test_iterating_is_endless_and_counts() -> None:
+    sim = simulator()
+    stream = iter(sim)
+    messages = [next(stream) for _ in range(10)]
+    assert sim.produced == 10
+    assert messages == simulator().take(10)

@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.city import build_city
 from pipeline.contracts.families import EVENT_TYPES, FAMILIES
+from pipeline.contracts.plate_read import PlateColour, PlateRead, VehicleClass
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.simulate import CitySimulator, SimulationWorld
 from pipeline.simulate.explosives import open_window
@@ -61,6 +62,37 @@ def test_events_validate_and_serialise_like_the_contract(schema: str) -> None:
         assert model.model_dump_json(by_alias=True).encode() == value  # same bytes a device library writes
         assert registered[event.device_id].family is event.family
     assert len({e.document["event_id"] for e in events}) == len(events)
+
+
+def test_a_plate_read_is_the_device_json_with_the_schema_field() -> None:
+    message = next(m for m in simulator().take(20) if m.schema == "plate_read")
+    document = orjson.loads(message.value)
+    assert document["schema"] == "plate_read"
+    assert document["schema_version"] == 1
+    assert "schema_name" not in document
+    assert set(document) == {
+        "schema", "schema_version", "event_id", "device_id", "event_time", "plate", "plate_colour",
+        "direction", "lane", "speed_kmh", "vehicle_class", "confidence",
+    }  # fmt: skip
+    assert document["event_time"].endswith("Z")
+    assert message.key == document["device_id"].encode()
+
+
+def test_plate_reads_look_like_ordos_traffic() -> None:
+    reads = [PlateRead.model_validate(e.document) for e in stream_events("plate_read", 5000)]
+    prefixes = Counter(r.plate[:2] for r in reads)
+    assert prefixes["蒙K"] / len(reads) > 0.6  # mostly local
+    assert len(prefixes) >= 5  # and some from elsewhere
+    colours = Counter(r.plate_colour for r in reads)
+    assert colours.most_common(1)[0][0] is PlateColour.BLUE
+    assert colours[PlateColour.YELLOW] > 0
+    assert colours[PlateColour.GREEN] > 0
+    trucks = [r for r in reads if r.vehicle_class in {VehicleClass.TRUCK, VehicleClass.BUS}]
+    assert trucks
+    assert all(r.plate_colour in {PlateColour.YELLOW, PlateColour.GREEN} for r in trucks)
+    assert all(len(r.plate) == 8 for r in reads if r.plate_colour is PlateColour.GREEN)
+    assert {r.lane for r in reads} <= set(range(1, 5))
+    assert 30 < sum(r.speed_kmh for r in reads) / len(reads) < 100
 
 
 def test_heartbeats_validate_and_serialise_like_the_contract() -> None:

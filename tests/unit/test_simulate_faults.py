@@ -11,7 +11,9 @@ from pydantic import ValidationError
 
 from pipeline.contracts.families import FAMILIES
 from pipeline.contracts.reference import DeviceFamily
+from pipeline.errors import InvalidEvent
 from pipeline.simulate import CitySimulator, MalformedKind, MessageKind, SimulatedMessage, SimulationWorld
+from pipeline.stages.validate import validate_event
 from tests.unit.test_simulate_city_source import START, WORLD, simulator, valid
 
 
@@ -47,12 +49,17 @@ def test_malformed_share_can_be_set_per_family() -> None:
     assert broken == {DeviceFamily.ID_GATE}
 
 
+def malformed_messages() -> list[SimulatedMessage]:
+    messages = simulator(rate=20.0, malformed_share=0.5).take(8000)
+    return [m for m in messages if m.kind is MessageKind.MALFORMED]
+
+
 def test_malformed_messages_fail_validation_as_json_and_after_a_parse() -> None:
-    malformed = [
-        m for m in simulator(rate=20.0, malformed_share=0.5).take(8000) if m.kind is MessageKind.MALFORMED
-    ]
+    registered = {d.device_id for d in WORLD.devices}
+    malformed = malformed_messages()
     assert {m.malformed_kind for m in malformed} == set(MalformedKind)
     for message in malformed:
+        assert message.key.decode() in registered  # a registered device sent it broken
         adapter = FAMILIES[message.family].adapter
         with pytest.raises(ValidationError):
             adapter.validate_json(message.value)
@@ -61,8 +68,15 @@ def test_malformed_messages_fail_validation_as_json_and_after_a_parse() -> None:
         except orjson.JSONDecodeError:
             assert message.malformed_kind in {MalformedKind.NOT_JSON, MalformedKind.TRUNCATED_JSON}
             continue
+        assert message.malformed_kind not in {MalformedKind.NOT_JSON, MalformedKind.TRUNCATED_JSON}
         with pytest.raises(ValidationError):
             adapter.validate_python(document)
+
+
+def test_every_malformed_message_is_rejected_by_the_validate_stage() -> None:
+    for message in malformed_messages():
+        with pytest.raises(InvalidEvent):
+            validate_event(message.value, message.family)
 
 
 def test_a_malformed_heartbeat_is_followed_by_the_good_one() -> None:
@@ -97,7 +111,9 @@ def test_unknown_devices_send_valid_events_with_unregistered_ids() -> None:
     unknown = [m for m in messages if m.kind is MessageKind.UNKNOWN_DEVICE]
     assert 0.07 < len(unknown) / len(messages) < 0.13
     for message in unknown:
-        assert valid(message).device_id not in registered
+        event = valid(message)  # still a valid event: only the registry does not know the device
+        assert event.device_id not in registered
+        assert message.key == event.device_id.encode()
 
 
 def test_a_broken_restore_is_followed_by_the_good_one() -> None:

@@ -1,4 +1,5 @@
-"""Each way the simulator breaks a message makes it fail PlateRead validation, in JSON and Python mode."""
+"""Each way the simulator breaks a plate read (``malform_event`` with the ``fault_table`` of ``PlateRead``, as
+``CitySimulator`` does) makes it fail validation, in JSON and Python mode."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from pipeline.contracts.plate_read import PlateRead
-from pipeline.simulate.malformed import REQUIRED_FIELDS, WRONG_TYPES, MalformedKind, malform
+from pipeline.simulate.malformed import MalformedKind, fault_table, malform_event
 
 GOOD: dict[str, Any] = {
     "schema": "plate_read",
@@ -28,6 +29,8 @@ GOOD: dict[str, Any] = {
     "confidence": 0.968,
 }
 
+FAULTS = fault_table(PlateRead)
+
 
 def assert_invalid(document: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
@@ -40,19 +43,24 @@ def test_the_good_document_is_valid() -> None:
     PlateRead.model_validate(GOOD)
 
 
-@pytest.mark.parametrize("field", REQUIRED_FIELDS)
+def test_the_fault_table_covers_every_field_of_the_contract() -> None:
+    assert set(FAULTS.required) == set(GOOD) - {"schema", "schema_version"}
+    assert {field for field, _ in FAULTS.wrong_types} == set(FAULTS.required)
+
+
+@pytest.mark.parametrize("field", FAULTS.required)
 def test_missing_required_field_is_invalid(field: str) -> None:
     assert_invalid({k: v for k, v in GOOD.items() if k != field})
 
 
-@pytest.mark.parametrize(("field", "value"), WRONG_TYPES)
+@pytest.mark.parametrize(("field", "value"), FAULTS.wrong_types)
 def test_wrong_type_is_invalid_even_in_lax_mode(field: str, value: Any) -> None:
     assert_invalid({**GOOD, field: value})
 
 
 @pytest.mark.parametrize("seed", range(200))
 def test_malform_always_breaks_the_message(seed: int) -> None:
-    kind, value = malform(random.Random(seed), dict(GOOD))
+    kind, value = malform_event(random.Random(seed), dict(GOOD), FAULTS)
     with pytest.raises(ValidationError):
         PlateRead.model_validate_json(value)
     if kind in {MalformedKind.NOT_JSON, MalformedKind.TRUNCATED_JSON}:
@@ -65,5 +73,5 @@ def test_malform_always_breaks_the_message(seed: int) -> None:
 def test_malform_leaves_the_good_document_alone() -> None:
     document = dict(GOOD)
     for seed in range(50):
-        malform(random.Random(seed), document)
+        malform_event(random.Random(seed), document, FAULTS)
     assert document == GOOD
