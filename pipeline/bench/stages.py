@@ -17,12 +17,15 @@ import pstats
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.contracts.reference import DeviceFamily, PlateWatchEntry
 from pipeline.settings import Settings
 from pipeline.stages.intake import RawMessage
 from pipeline.worker.heap import freeze_heap, tune_collector
+
+if TYPE_CHECKING:
+    from pipeline.bench.work import StageWork
 
 VIRTUAL_RATE = 20_000.0  # the mix of 'warmcity bench pipeline'
 
@@ -68,20 +71,7 @@ def measure_stages(
     profile: bool = False,
     tuned_gc: bool = True,
 ) -> StagesResult:
-    from pipeline.bench.watchlist import watch_entries, watch_plates
-    from pipeline.bench.work import build_stage_work
-    from pipeline.city import build_city
-    from pipeline.rules.references import References
-    from pipeline.topics import Topics
-
-    city = build_city("city", seed)
-    plates = watch_plates(watchlist)
-    entries = [PlateWatchEntry.model_validate_json(value) for _, value in watch_entries(plates)]
-    refs = References.from_records(
-        city.devices, city.sites, city.crowd_zones, city.depots, city.permits, entries
-    )
-    work = build_stage_work(settings, refs, Topics("bench-stages", settings.kafka.partitions, 1))
-    by_family, messages = _raw_messages(city, events, gateway, window_ms, seed, tuple(plates[:20]))
+    work, by_family, messages = city_workload(settings, events, gateway, window_ms, seed, watchlist)
     batch = settings.pipeline.process_batch
     totals = {"enriched": 0, "dead_letters": 0, "alerts": 0}
     now = datetime.now(UTC)
@@ -117,7 +107,29 @@ def measure_stages(
     return StagesResult(events, messages, cpu_s, wall_s, profile=report, tuned_gc=tuned_gc, **totals)
 
 
-def _raw_messages(
+def city_workload(
+    settings: Settings, events: int, gateway: str, window_ms: float, seed: int, watchlist: int
+) -> tuple[StageWork, dict[DeviceFamily, list[RawMessage]], int]:
+    """The stages over the ``city`` registry and ``watchlist`` watched plates, and ``events`` events of
+    its mix as raw messages by family (20 watched plates injected), with how many messages they are."""
+    from pipeline.bench.watchlist import watch_entries, watch_plates
+    from pipeline.bench.work import build_stage_work
+    from pipeline.city import build_city
+    from pipeline.rules.references import References
+    from pipeline.topics import Topics
+
+    city = build_city("city", seed)
+    plates = watch_plates(watchlist)
+    entries = [PlateWatchEntry.model_validate_json(value) for _, value in watch_entries(plates)]
+    refs = References.from_records(
+        city.devices, city.sites, city.crowd_zones, city.depots, city.permits, entries
+    )
+    work = build_stage_work(settings, refs, Topics("bench-stages", settings.kafka.partitions, 1))
+    by_family, messages = city_raw_messages(city, events, gateway, window_ms, seed, tuple(plates[:20]))
+    return work, by_family, messages
+
+
+def city_raw_messages(
     city: Any, events: int, gateway: str, window_ms: float, seed: int, watched: tuple[str, ...]
 ) -> tuple[dict[DeviceFamily, list[RawMessage]], int]:
     """The city mix as raw messages by family (envelopes with ``gateway``), and how many messages."""

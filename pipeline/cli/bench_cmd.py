@@ -144,12 +144,8 @@ def bench_stages(
     from pipeline.bench.stages import measure_stages
 
     click.echo(f"generating {events:,} events of the city mix (gateway {gateway}) ...", err=True)
-    if (
-        not settings.privacy.hmac_key.get_secret_value()
-    ):  # a key for this run only: nothing here leaves the process
-        settings = replace(settings, privacy=PrivacySettings(hmac_key=SecretStr(secrets.token_hex(32))))
     result = measure_stages(
-        settings, events, gateway, gateway_window_ms, seed, profile=profile, tuned_gc=tuned_gc
+        _with_run_key(settings), events, gateway, gateway_window_ms, seed, profile=profile, tuned_gc=tuned_gc
     )
     click.echo(
         f"{result.events:,} events in {result.messages:,} messages: {result.us_per_event:.1f} µs of CPU per "
@@ -161,6 +157,58 @@ def bench_stages(
     output.parent.mkdir(parents=True, exist_ok=True)
     document = {"benchmark": "stages", "gateway": gateway, "gateway_window_ms": gateway_window_ms,
                 "seed": seed, "profiled": profile, **result.as_dict()}  # fmt: skip
+    output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    click.echo(f"result -> {output}")
+
+
+def _with_run_key(settings: Settings) -> Settings:
+    """``settings`` with a pseudonymisation key for this run only when none is set: in-memory benchmarks
+    send nothing out of the process."""
+    if settings.privacy.hmac_key.get_secret_value():
+        return settings
+    return replace(settings, privacy=PrivacySettings(hmac_key=SecretStr(secrets.token_hex(32))))
+
+
+@bench.command("storage")
+@click.option("--events", type=click.IntRange(1), default=200_000, show_default=True,
+              help="Events of the city mix to generate, map to rows and store.")  # fmt: skip
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the city and the traffic.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(".run/bench/storage.json"), show_default=True,
+              help="Where the JSON result (per table and per column) goes.")  # fmt: skip
+@pass_settings
+def bench_storage(settings: Settings, events: int, seed: int, output: Path) -> None:
+    """Disk per event of the stored tables, with ClickHouse's default LZ4 and as migrated (the column
+    codecs of migration 0007), on an in-process ClickHouse (chDB, a development dependency). The sink's
+    rows for the city mix are inserted into both; the materialized views fill the analyst tables.
+
+    Example: warmcity bench storage --events 200000
+    """  # fmt: skip
+    from pipeline.bench.storage_size import StorageBenchError, event_rows, measure_storage
+
+    click.echo(f"generating {events:,} events of the city mix and their rows ...", err=True)
+    rows = event_rows(_with_run_key(settings), events, seed)
+    click.echo("storing them twice in chDB (default LZ4, then as migrated) ...", err=True)
+    try:
+        result = measure_storage(rows, events)
+    except StorageBenchError as exc:
+        fail(str(exc))
+    click.echo(f"{events:,} events on ClickHouse {result.server_version} (chDB); compressed bytes on disk:")
+    heads = (("rows", 9), ("uncompressed", 13), ("LZ4 only", 11), ("migrated", 11), ("saved", 6),
+             ("B/event", 8))  # fmt: skip
+    click.echo(f"{'table':<26} " + " ".join(f"{head:>{width}}" for head, width in heads))
+    for table, (raw, lz4, migrated) in result.tables().items():
+        saved = 1 - migrated / lz4 if lz4 else 0.0
+        count = result.rows.get(table)
+        click.echo(
+            f"{table:<26} {count if count is not None else '':>9} {raw:>13,} {lz4:>11,} {migrated:>11,} "
+            f"{saved:>6.0%} {migrated / events:>8.1f}"
+        )
+    raw, lz4, migrated = (sum(sizes) for sizes in zip(*result.tables().values(), strict=True))
+    click.echo(f"{'total':<26} {'':>9} {raw:>13,} {lz4:>11,} {migrated:>11,} {1 - migrated / max(lz4, 1):>6.0%} "
+               f"{migrated / events:>8.1f}")  # fmt: skip
+    output.parent.mkdir(parents=True, exist_ok=True)
+    document = {"benchmark": "storage", "seed": seed, **result.as_dict()}
     output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     click.echo(f"result -> {output}")
 

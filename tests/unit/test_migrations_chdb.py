@@ -171,7 +171,35 @@ def test_rendered_for_26_the_analyst_tables_use_low_cardinality_and_the_event_ta
     assert "TTL" not in engines["cell_hourly"]
 
 
-def test_18_16_gets_the_same_statements_without_low_cardinality_or_ttl() -> None:
+def test_rendered_for_26_the_event_tables_and_lookups_get_column_codecs(
+    session: ChSession, database: str
+) -> None:
+    assert dialect_of(session).codecs
+    apply(session, load_migrations())
+    found = session.rows(
+        f"SELECT table, name, compression_codec FROM system.columns WHERE database = '{database}' "
+        "AND compression_codec != ''"
+    )
+    codecs = {f"{table}.{column}": codec for table, column, codec in found}
+    assert codecs["plate_reads.event_id"] == "CODEC(ZSTD(3))"
+    assert codecs["plate_reads.ingested_at"] == "CODEC(DoubleDelta, LZ4)"
+    assert codecs["device_events.payload"] == "CODEC(ZSTD(3))"
+    assert codecs["plate_reads_by_plate.lat"] == "CODEC(ZSTD(3))"
+    assert codecs["device_events_by_subject.event_id"] == "CODEC(ZSTD(3))"
+    assert {name.split(".")[0] for name in codecs} == {
+        "plate_reads", "device_events", "plate_reads_by_plate", "device_events_by_subject",
+    }  # fmt: skip
+    assert len(codecs) == 22
+    # A codec changes no type or default: the sink's inserts and the views see the same columns.
+    assert session.rows(f"SELECT default_expression FROM system.columns WHERE database = '{database}' "
+                        "AND table = 'plate_reads' AND name = 'ingested_at'") == [("now()",)]  # fmt: skip
+    insert_all_then_replays(session)
+    assert_views_exact(session)
+
+
+def test_18_16_gets_the_same_statements_without_low_cardinality_ttl_or_codecs() -> None:
     old = ServerDialect.from_version("18.16.1")
     statements = [s for m in load_migrations() for s in m.statements(old)]
-    assert not any("LowCardinality" in s or "TTL" in s for s in statements)
+    assert not any("LowCardinality" in s or "TTL" in s or "CODEC" in s for s in statements)
+    seven = next(m for m in load_migrations() if m.version == 7)
+    assert seven.statements(old) == [] and len(seven.statements(ServerDialect.from_version("26.9"))) == 4
