@@ -205,7 +205,8 @@ def bench_storage(settings: Settings, events: int, seed: int, output: Path) -> N
             f"{saved:>6.0%} {migrated / events:>8.1f}"
         )
     raw, lz4, migrated = (sum(sizes) for sizes in zip(*result.tables().values(), strict=True))
-    click.echo(f"{'total':<26} {'':>9} {raw:>13,} {lz4:>11,} {migrated:>11,} {1 - migrated / max(lz4, 1):>6.0%} "
+    saved = 1 - migrated / max(lz4, 1)
+    click.echo(f"{'total':<26} {'':>9} {raw:>13,} {lz4:>11,} {migrated:>11,} {saved:>6.0%} "
                f"{migrated / events:>8.1f}")  # fmt: skip
     output.parent.mkdir(parents=True, exist_ok=True)
     document = {"benchmark": "storage", "seed": seed, **result.as_dict()}
