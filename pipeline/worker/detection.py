@@ -8,6 +8,7 @@ No Faust here either: the agents in ``app.py`` move messages; this module decide
   rule may say beforehand that it would do nothing with an input (``wants``), which saves the message.
 - ``apply``: one ``RuleInput`` against its key's stored state; returns the new stored state and detections.
 - ``tick``: time acting on one stored state (a heartbeat that never came), driven by stream time.
+- ``due_of``: when time will next act on a stored state, which ``due_times.DueTimes`` remembers per key.
 """
 
 from __future__ import annotations
@@ -162,6 +163,18 @@ class StreamClock:
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What one rule input did to its key: the new stored state (None: delete the key), the detections,
+    and, when the state was changed (``changed``), when time will next act on the new state (``due``;
+    None: never). An input that changed nothing leaves the key's due time as it was."""
+
+    stored: bytes | None
+    detections: list[Detection]
+    changed: bool = False
+    due: datetime | None = None
+
+
 class DetectionEngine:
     def __init__(
         self,
@@ -225,36 +238,58 @@ class DetectionEngine:
 
     def apply(self, message: RuleInput, stored: bytes | None) -> tuple[bytes | None, list[Detection]]:
         """The new stored state (None: delete the key) and the detections."""
+        applied = self.applied(message, stored)
+        return applied.stored, applied.detections
+
+    def applied(self, message: RuleInput, stored: bytes | None) -> Applied:
+        """``apply``, with when the new state will next be due (for ``DueTimes``)."""
         if message.tick:
-            ticked = self.tick(message.table_key, stored) if stored else None
-            return (stored, []) if ticked is None else ticked
-        rule: Any = self.event_rules.get(message.rule) or self.detection_rules.get(message.rule)
+            ticked = self._ticked(message.table_key, stored) if stored else None
+            return Applied(stored, []) if ticked is None else ticked
+        rule = self._rule(message.rule)
         if rule is None:
-            return stored, []  # a rule removed since the message was routed: nothing to do
+            return Applied(stored, [])  # a rule removed since the message was routed: nothing to do
         item = message.enriched if message.enriched is not None else message.detection
         state = load_state(rule, orjson.loads(stored)) if stored else None
         new_state, detections = rule.apply(state, item, self.refs)
-        return _stored(new_state), list(detections)
+        return Applied(_stored(new_state), list(detections), True, self._due(rule, new_state))
+
+    def due_of(self, table_key_: str, stored: bytes) -> datetime | None:
+        """When time will next act on this stored state (None: never, or a rule without ticks). Decodes
+        the state: ``DueTimes`` remembers the answer so that the timer asks once per change."""
+        rule = self._rule(table_key_.partition("|")[0])
+        if rule is None or rule.tick_every is None:
+            return None
+        return self._due(rule, load_state(rule, orjson.loads(stored)))
 
     def is_due(self, table_key_: str, stored: bytes) -> bool:
         """Whether time would act on this stored state now (read only: the timer asks, the agent ticks)."""
-        rule_name, _, _ = table_key_.partition("|")
-        rule: Any = self.event_rules.get(rule_name) or self.detection_rules.get(rule_name)
-        if rule is None or rule.tick_every is None:
-            return False
-        state = load_state(rule, orjson.loads(stored))
-        due = rule.due(state) if state is not None else None
+        due = self.due_of(table_key_, stored)
         return due is not None and due <= self.clock.now
 
     def tick(self, table_key_: str, stored: bytes) -> tuple[bytes | None, list[Detection]] | None:
         """Let time act on one stored state; None when nothing is due (the state stays as it is)."""
+        ticked = self._ticked(table_key_, stored)
+        return None if ticked is None else (ticked.stored, ticked.detections)
+
+    def _ticked(self, table_key_: str, stored: bytes) -> Applied | None:
         if not self.is_due(table_key_, stored):
             return None
         rule_name, _, key = table_key_.partition("|")
-        rule: Any = self.event_rules.get(rule_name) or self.detection_rules.get(rule_name)
+        rule: Any = self._rule(rule_name)
         state = load_state(rule, orjson.loads(stored))
         new_state, detections = rule.tick(state, key, self.clock.now, self.refs)
-        return _stored(new_state), list(detections)
+        return Applied(_stored(new_state), list(detections), True, self._due(rule, new_state))
+
+    def _rule(self, name: str) -> Any:
+        return self.event_rules.get(name) or self.detection_rules.get(name)
+
+    @staticmethod
+    def _due(rule: Any, state: BaseModel | None) -> datetime | None:
+        if state is None or rule.tick_every is None:
+            return None
+        due: datetime | None = rule.due(state)
+        return due
 
     def rules_to_check(self) -> frozenset[str]:
         """The rules whose keys the timer should look at now: each rule every ``tick_every`` of

@@ -5,7 +5,8 @@
   table, sends detections on to the detections topic.
 - ``alert-book``: reads detections and operators' actions (both keyed by alert key, co-partitioned),
   keeps one ``AlertBookEntry`` per key in the ``alert_book`` table and publishes alert snapshots.
-- two timers: rules' ticks (heartbeats that never came, windows that closed) and alert escalation.
+- two timers: rules' ticks (heartbeats that never came, windows that closed) and alert escalation. The
+  rules' timer reads each key's due time from ``due_times.DueTimes``, which the detect agent keeps.
 
 Faust writes a table change to the changelog partition of the *current event*; in a ``take_events``
 batch that would be the batch's last event, so each event is made current before its key is touched
@@ -20,6 +21,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from faust.streams import _current_event
@@ -31,6 +33,7 @@ from pipeline.rules.base import Detection
 from pipeline.worker.alert_metrics import OpenAlerts, observe_raised, observe_stage
 from pipeline.worker.batching import take_weighted
 from pipeline.worker.detection import Routed, RuleInput, rule_inputs
+from pipeline.worker.due_times import DueTimes
 
 if TYPE_CHECKING:
     from pipeline.worker.app import PipelineWorker
@@ -61,6 +64,13 @@ class DetectionAgents:
         self.rule_state = worker.app.Table("rule_state", default=None, **options)
         self.alert_book = worker.app.Table("alert_book", default=None, **options)
         self.open_alerts = OpenAlerts()  # warmcity_alerts_open, from the book's changes
+        self.due_times = DueTimes()  # per rule key, when time acts on its state next (see due_times)
+        for signal in (
+            worker.app.on_partitions_revoked,
+            worker.app.on_partitions_assigned,
+            worker.app.on_rebalance_complete,
+        ):
+            signal.connect(self._forget_due_times)
         topics = worker.topics
         worker.app.agent(worker.detect, name="detect")(self.detect)
         book_inputs = worker.topic(topics.detections, topics.alert_actions)
@@ -81,10 +91,12 @@ class DetectionAgents:
                     as_current(event)  # every input of a message belongs to the message's partition
                     for message in rule_inputs(event.message.value):
                         key = message.table_key.encode()
-                        stored, found = worker.engine.apply(message, self.rule_state.get(key))
-                        _store(self.rule_state, key, stored)
-                        routed.detections.extend(found)
-                        worker.engine.route_detections(found, routed)
+                        applied = worker.engine.applied(message, self.rule_state.get(key))
+                        _store(self.rule_state, key, applied.stored)
+                        if applied.changed:
+                            self.due_times.note(key, applied.due, deleted=applied.stored is None)
+                        routed.detections.extend(applied.detections)
+                        worker.engine.route_detections(applied.detections, routed)
                 await delivered(await worker.send_routed(routed.inputs, routed.detections))
                 observe_stage("detect", len(events), len(routed.detections), started)
             except BaseException:
@@ -128,18 +140,27 @@ class DetectionAgents:
         """Send a tick for every key of this worker's rule state that time would act on."""
         from pipeline.worker.app import delivered
 
-        rules = {name.encode() for name in self.worker.engine.rules_to_check()}
+        engine = self.worker.engine
+        rules = {name.encode() for name in engine.rules_to_check()}
         if not rules:
             return
-        due = [
-            RuleInput(rule=key.decode().partition("|")[0], key=key.decode().partition("|")[2], tick=True)
-            for key, stored in list(self.rule_state.items())
-            if stored is not None
-            and key.partition(b"|")[0] in rules
-            and self.worker.engine.is_due(key.decode(), stored)
-        ]
+        # While partitions move, the table may still be recovering states another worker wrote: decode
+        # them all, as if nothing were remembered, and remember nothing (cleared again when it ends).
+        remember = not getattr(self.worker.app, "rebalancing", False)
+        now, due = engine.clock.now, []
+        for key, stored in list(self.rule_state.items()):
+            if stored is None or key.partition(b"|")[0] not in rules:
+                continue
+            decode = partial(engine.due_of, key.decode(), stored)
+            when = self.due_times.due(key, decode) if remember else decode()
+            if when is not None and when <= now:
+                rule, _, rule_key = key.decode().partition("|")
+                due.append(RuleInput(rule=rule, key=rule_key, tick=True))
         if due:
             await delivered(await self.worker.send_routed(due, []))
+
+    def _forget_due_times(self, sender: Any, /, *args: Any, **kwargs: Any) -> None:
+        self.due_times.clear()  # partitions moved: the table may hold states written elsewhere
 
     async def escalate(self) -> None:
         """Send an escalation check for every alert of this worker that would escalate now."""
