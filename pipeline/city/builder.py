@@ -13,14 +13,14 @@ import gc
 import random
 from collections.abc import Sequence
 
-from pipeline.city.cameras import Watched, build_cameras, build_face_systems
+from pipeline.city.cameras import Watched, build_cameras, build_face_systems, faces_at_exit
 from pipeline.city.checkpoints import build_checkpoints
 from pipeline.city.explosives import build_explosives
 from pipeline.city.ground import Ground, apportion, in_disc
 from pipeline.city.model import City, GridCell, PatrolArea, Station
 from pipeline.city.profiles import CityProfile, profile_named
 from pipeline.city.territory import DISTRICTS, District
-from pipeline.city.transit import build_id_gates, build_station_exits
+from pipeline.city.transit import build_id_gates, build_station_exits, exit_gate_counts
 from pipeline.city.venues import build_communities, build_schools, build_squares
 from pipeline.contracts.sites import CrowdZone, Site
 
@@ -55,7 +55,8 @@ def _build(spec: CityProfile, seed: int) -> City:
     communities, community_devices = build_communities(rng("communities"), spec, DISTRICTS, ground)
     watched = _watched(spec, squares, zones, explosives.depot_sites, explosives.blasting_sites)
     cameras = build_cameras(rng("cameras"), spec, DISTRICTS, ground, watched)
-    faces = build_face_systems(rng("face"), spec, DISTRICTS, ground)
+    halls = [(s, faces_at_exit(spec, n)) for s, n in zip(exits, exit_gate_counts(spec, exits), strict=True)]
+    faces = build_face_systems(rng("face"), spec, DISTRICTS, ground, halls)
     gates = build_id_gates(spec, exits, checkpoint_stations)
     return City(
         profile=spec.name,

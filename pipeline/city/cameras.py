@@ -4,6 +4,12 @@ Cameras follow population. Some of them watch a site and carry its ``site_id``: 
 cameras over each crowd zone of a square (the zone is in the camera's name; its crowd counts name the
 zone), and the cameras on explosives depots and blasting sites. They are numbered first in their
 district. Long-range cameras (千里眼) stand on high ground away from the seat, covering a wide area.
+
+Face-recognition systems follow population too. The exit hall of every 'two stations one airport' site
+(两站一场; video coverage of stations and airports is 100 % in the source report) has some of them, one
+per two exit gates and at least one, beside its ID gates: they carry the site's ``site_id`` and place,
+and are numbered first in their district. They are part of the 1,345, not added to them; the rest stand
+at the district's crowd points.
 """
 
 from __future__ import annotations
@@ -95,13 +101,45 @@ def _long_range(
     return cameras
 
 
+def faces_at_exit(spec: CityProfile, gates: int) -> int:
+    """Face systems in the exit hall of a station or airport with ``gates`` exit gates."""
+    return spec.faces_per_exit if spec.faces_per_exit is not None else max(1, gates // 2)
+
+
 def build_face_systems(
-    rng: random.Random, spec: CityProfile, districts: Sequence[District], ground: Ground
+    rng: random.Random,
+    spec: CityProfile,
+    districts: Sequence[District],
+    ground: Ground,
+    exits: Sequence[tuple[Site, int]] = (),
 ) -> list[DeviceRecord]:
-    """Face-recognition systems at crowd points, by population."""
+    """Face-recognition systems by population: those of the station exits first (``exits``: each site
+    with its number of systems), then the district's crowd points."""
+    at_sites = Counter[str]()
+    for site, count in exits:
+        at_sites[site.place.district] += count
+    if sum(at_sites.values()) > spec.face_systems:
+        raise ValueError(f"profile {spec.name!r} has fewer face systems than its station exits need")
+    counts = population_split(spec.face_systems, districts)
+    if any(count < at_sites[d.name] for d, count in zip(districts, counts, strict=True)):
+        # Only a small profile: a district's share is smaller than its exits need; the exits come first.
+        floor = 1 if spec.face_systems - sum(at_sites.values()) >= len(districts) else 0
+        minimums = [max(at_sites[d.name], floor) for d in districts]
+        counts = apportion(spec.face_systems, [float(d.population_k) for d in districts], minimums)
     systems = []
-    for district, count in zip(districts, population_split(spec.face_systems, districts), strict=True):
-        for number in range(1, count + 1):
+    for district, count in zip(districts, counts, strict=True):
+        own = [(site, k) for site, n in exits if site.place.district == district.name for k in range(n)]
+        for number, (site, k) in enumerate(own, start=1):
+            systems.append(
+                DeviceRecord(
+                    device_id=f"FR-{district.code}-{number:04d}",
+                    family=DeviceFamily.FACE_RECOGNITION,
+                    name=f"{site.name}: exit hall face recognition {k + 1}",
+                    place=site.place,
+                    site_id=site.site_id,
+                )
+            )
+        for number in range(len(own) + 1, count + 1):
             place = ground.in_cell(rng, district)
             systems.append(
                 DeviceRecord(

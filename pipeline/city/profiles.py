@@ -41,6 +41,7 @@ class CityProfile:
     ring_shares: Mapping[str, float]
     gates_per_exit: int | None = None  # None: each exit's own count from the catalogue (2-6)
     gates_per_checkpoint_station: int = 2  # one lane each way
+    faces_per_exit: int | None = None  # face systems in a station exit's hall; None: one per two gates
     zones_per_square: int | None = None  # None: every zone of the catalogue
     cameras_per_zone: int = 2  # crowd-counting cameras over each crowd zone
     cameras_per_depot: int = 2  # 'all on video': store room and loading bay

@@ -43,14 +43,18 @@ def build_station_exits(rng: random.Random, spec: CityProfile, ground: Ground) -
     return sites
 
 
+def exit_gate_counts(spec: CityProfile, exits: Sequence[Site]) -> list[int]:
+    """How many ID gates each station exit has (the profile's count, else the catalogue's)."""
+    gate_counts = {exit_.site_id: exit_.gates for exit_ in station_exits(spec)}
+    return [spec.gates_per_exit or gate_counts[site.site_id] for site in exits]
+
+
 def build_id_gates(
     spec: CityProfile, exits: Sequence[Site], checkpoint_stations: Sequence[Site]
 ) -> list[DeviceRecord]:
     """The gates of every station exit, then of every checkpoint station; each stands at its site."""
-    gate_counts = {exit_.site_id: exit_.gates for exit_ in station_exits(spec)}
     gates = []
-    for site in exits:
-        count = spec.gates_per_exit or gate_counts[site.site_id]
+    for site, count in zip(exits, exit_gate_counts(spec, exits), strict=True):
         gates += _gates(site, count, EXIT_GATE, "exit gate")
     for site in checkpoint_stations:
         gates += _gates(site, spec.gates_per_checkpoint_station, CHECKPOINT_GATE, "ID check lane")

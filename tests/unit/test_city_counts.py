@@ -6,8 +6,10 @@ from collections import Counter
 
 import pytest
 
+from pipeline.city import City
 from pipeline.city.summary import family_counts
-from pipeline.contracts.reference import DeviceFamily
+from pipeline.city.venues import population_split
+from pipeline.contracts.reference import DeviceFamily, DeviceRecord
 from pipeline.contracts.sites import SiteKind
 from tests.unit.test_city import built
 
@@ -66,17 +68,51 @@ def test_city_territory_is_the_briefs() -> None:
     )
 
 
+EXIT_KINDS = {SiteKind.RAIL_STATION, SiteKind.BUS_STATION, SiteKind.AIRPORT}
+
+
+def _at(city: City, site_id: str, family: DeviceFamily) -> list[DeviceRecord]:
+    return [d for d in city.devices_at(site_id) if d.family is family]
+
+
 def test_city_has_27_station_exits_with_two_to_six_gates_each() -> None:
     city = built("city")
     exits = [*city.sites_of(SiteKind.RAIL_STATION), *city.sites_of(SiteKind.BUS_STATION)]
     exits += city.sites_of(SiteKind.AIRPORT)
     assert len(exits) == 27
     for site in exits:
-        assert 2 <= len(city.devices_at(site.site_id)) <= 6, site.site_id
+        assert 2 <= len(_at(city, site.site_id, F.ID_GATE)) <= 6, site.site_id
     airport = city.sites_of(SiteKind.AIRPORT)[0]
     assert "Ejin Horo" in airport.name and airport.place.district == "Ejin Horo"
     assert family_counts(city)[(F.ID_GATE, "exit_gate")] == sum(
-        len(city.devices_at(s.site_id)) for s in exits
+        len(_at(city, s.site_id, F.ID_GATE)) for s in exits
+    )
+
+
+def test_every_station_exit_has_face_systems_beside_its_gates_out_of_the_briefs_1345() -> None:
+    city = built("city")
+    at_exits = 0
+    for site in (s for s in city.sites if s.kind in EXIT_KINDS):
+        gates, faces = _at(city, site.site_id, F.ID_GATE), _at(city, site.site_id, F.FACE_RECOGNITION)
+        assert len(faces) == max(1, len(gates) // 2), site.site_id  # one per two exit gates, at least one
+        assert all(face.place == site.place == gates[0].place for face in faces)
+        at_exits += len(faces)
+    systems = city.devices_of(F.FACE_RECOGNITION)
+    assert at_exits == 33 and len(systems) == 1345  # moved from the streets, not added
+    exits = {s.site_id for s in city.sites if s.kind in EXIT_KINDS}
+    assert {d.site_id for d in systems if d.site_id} == exits
+    for district in city.districts:  # the exits' systems are numbered first in their district
+        own = [d for d in systems if d.place.district == district.name]
+        assert [d.device_id for d in own] == sorted(d.device_id for d in own)
+        sited = [d for d in own if d.site_id]
+        assert own[: len(sited)] == sited
+
+
+def test_face_systems_per_district_follow_population_with_the_exits_inside_the_share() -> None:
+    city = built("city")
+    per_district = Counter(d.place.district for d in city.devices_of(F.FACE_RECOGNITION))
+    assert per_district == Counter(
+        dict(zip([d.name for d in city.districts], population_split(1345, city.districts), strict=True))
     )
 
 
@@ -116,7 +152,10 @@ def test_small_has_the_few_of_each_that_tests_rely_on() -> None:
         SiteKind.BUS_STATION,
         SiteKind.AIRPORT,
     }
-    assert all(len(city.devices_at(s.site_id)) == 2 for s in exits)
+    assert all(len(_at(city, s.site_id, F.ID_GATE)) == 2 for s in exits)
+    # every exit also has a face system at the gates' place: a person can be seen by both at one site
+    assert all(len(_at(city, s.site_id, F.FACE_RECOGNITION)) == 1 for s in exits)
+    assert any(d.site_id is None for d in city.devices_of(F.FACE_RECOGNITION))  # and some in the streets
     stations = city.sites_of(SiteKind.CHECKPOINT_STATION)
     assert stations and all(any(d.family is F.ID_GATE for d in city.devices_at(s.site_id)) for s in stations)
     assert (len(city.sites_of(SiteKind.DEPOT)), len(city.sites_of(SiteKind.BLASTING_SITE))) == (2, 2)

@@ -52,7 +52,7 @@ def test_no_raw_id_number_or_name_anywhere_in_the_file(plan_and_file: tuple[list
     assert not re.search(r"(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])", text)
     assert not re.search("[\u4e00-\u9fff]{2,4}", text.replace("蒙", ""))  # no name; plates carry 蒙 only
     people = [r for r in records if r.subject_kind == "person_token"]
-    assert len(people) == 3 and all(r.subject.startswith("pt_") for r in people)
+    assert len(people) == 7 and all(r.subject.startswith("pt_") for r in people)
 
 
 def test_a_raw_id_number_is_refused(tmp_path: Path) -> None:

@@ -13,9 +13,11 @@ import orjson
 import pytest
 
 from pipeline.city import build_city
+from pipeline.contracts.alert import Severity
 from pipeline.contracts.envelope import TOKEN_PATTERN
 from pipeline.contracts.families import FAMILIES
 from pipeline.contracts.reference import DeviceFamily
+from pipeline.rules.settings import RuleSettings
 from pipeline.simulate import CitySimulator, MessageKind, SimulatedMessage, SimulationWorld
 from pipeline.simulate.explosives import open_window
 from pipeline.simulate.geo import distance_km, distance_to_route_km
@@ -30,6 +32,8 @@ from pipeline.simulate.scenarios import (
 from pipeline.stages.privacy import Pseudonymiser
 
 WORLD = SimulationWorld.from_city(build_city("small", 7))
+REGISTRY = {d.device_id: d for d in WORLD.devices}
+RULES_OF_PERSON = ("watchlist.person", "watchlist.face")
 START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 local: every depot is open
 PSEUDONYMISER = Pseudonymiser(b"scenario-test-key-0123456789abcd")
 RATE = 20.0
@@ -118,11 +122,69 @@ def test_wanted_person_is_named_by_token_on_the_watch_list_and_in_the_ground_tru
     assert gate.subtype == "exit_gate"
 
 
+def test_wanted_person_station_sees_the_face_at_another_place_and_no_incident_is_expected() -> None:
+    plan, _, messages = run("wanted-person-station")
+    docs = documents(messages)
+    gate_truth, face_truth = (next(g for g in plan.ground_truth if g.rule == r) for r in RULES_OF_PERSON)
+    gate, face = (REGISTRY[docs[g.trigger_event_id]["device_id"]] for g in (gate_truth, face_truth))
+    assert face.site_id is None and face_truth.site_id is None  # a street system, not the exit hall's
+    apart_m = 1000 * distance_km((gate.place.lat, gate.place.lon), (face.place.lat, face.place.lon))
+    assert apart_m > 2 * RuleSettings().corroboration_radius_m  # not 'one place'
+    assert face_truth.first_event_time - gate_truth.first_event_time < RuleSettings().corroboration_window
+    assert "corroboration.incident" not in {g.rule for g in plan.ground_truth}
+
+
+def test_corroborated_person_is_seen_by_a_gate_and_a_face_system_of_one_site() -> None:
+    plan, _, messages = run("wanted-person-corroborated")
+    docs = documents(messages)
+    (entry,) = plan.person_watch
+    by_rule = {g.rule: g for g in plan.ground_truth}
+    assert set(by_rule) == {*RULES_OF_PERSON, "corroboration.incident"}
+    read = docs[by_rule["watchlist.person"].trigger_event_id]
+    face = docs[by_rule["watchlist.face"].trigger_event_id]
+    gate, camera = REGISTRY[read["device_id"]], REGISTRY[face["device_id"]]
+    assert gate.family is DeviceFamily.ID_GATE and camera.family is DeviceFamily.FACE_RECOGNITION
+    assert gate.site_id is not None and gate.site_id == camera.site_id and gate.place == camera.place
+    assert PSEUDONYMISER.token(read["id_number"]) == PSEUDONYMISER.token(face["candidate_id_number"])
+    assert {g.subject for g in plan.ground_truth} == {entry.subject_token}
+    assert read["result"] == "pass" and face["similarity"] >= RuleSettings().face_similarity_min
+    incident = by_rule["corroboration.incident"]
+    assert set(incident.evidence_event_ids) == {read["event_id"], face["event_id"]}
+    assert incident.trigger_event_id == face["event_id"]  # the second family's hit opens it
+    assert incident.last_event_time - incident.first_event_time <= RuleSettings().corroboration_window
+    # priority 2: the hits are high, the incident one step up
+    assert entry.priority == 2 and by_rule["watchlist.person"].severity is Severity.HIGH
+    assert by_rule["watchlist.face"].severity is Severity.HIGH and incident.severity is Severity.CRITICAL
+
+
 def test_id_face_mismatch_is_a_strong_mismatch_denied_for_it() -> None:
     truth, docs, _ = truth_of("id-face-mismatch", "id_gate.face_mismatch")
     event = docs[truth.trigger_event_id]
     assert event["face_similarity"] < 0.6 and event["deny_reason"] == "face_mismatch"
     assert PSEUDONYMISER.token(event["id_number"]) == truth.subject
+
+
+def test_id_gate_denials_are_one_card_refused_three_times_within_the_window_at_two_lanes() -> None:
+    truth, docs, plan = truth_of("id-gate-denials", "id_gate.repeated_denials")
+    denials = [docs[i] for i in truth.evidence_event_ids]
+    settings = RuleSettings()
+    assert len(denials) > settings.id_denials_min
+    assert all(d["result"] == "deny" and d["deny_reason"] == "id_expired" for d in denials)
+    # their own face: nothing for id_gate.face_mismatch; not watched: nothing for watchlist.person
+    assert all(d["face_similarity"] >= settings.id_face_mismatch_below for d in denials)
+    assert not plan.person_watch
+    assert {PSEUDONYMISER.token(d["id_number"]) for d in denials} == {truth.subject}
+    gates = {REGISTRY[d["device_id"]] for d in denials}
+    assert (
+        len(gates) == 2
+        and len({g.site_id for g in gates}) == 1
+        and all(g.subtype == "exit_gate" for g in gates)
+    )
+    times = [datetime.fromisoformat(d["event_time"]) for d in denials]
+    trigger = truth.evidence_event_ids.index(truth.trigger_event_id)
+    assert trigger == settings.id_denials_min - 1  # the third denial makes the burst
+    assert times[trigger] - times[0] <= settings.id_denials_window
+    assert times[-1] - times[0] <= settings.id_denials_window  # the rest join the same burst
 
 
 def test_crowd_surge_evidence_is_every_count_over_capacity() -> None:
@@ -197,10 +259,21 @@ def test_community_denials_reach_five_within_five_minutes() -> None:
     assert (fifth - datetime.fromisoformat(denials[0]["event_time"])).total_seconds() < 300
 
 
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_message_a_scenario_sends_is_a_valid_event_of_its_family(name: str) -> None:
+    plan, _, messages = run(name)
+    injected = [m for m in messages if m.kind is MessageKind.INJECTED]
+    assert sorted(str(m.event_id) for m in injected) == sorted(str(s.message.event_id) for s in plan.messages)
+    for message in injected:
+        event = FAMILIES[message.family].adapter.validate_json(message.value)
+        assert event.device_id == message.key.decode() and event.event_id == message.event_id
+        assert REGISTRY[event.device_id].family is message.family  # a registered device of that family
+
+
 def test_all_runs_every_scenario_on_devices_of_its_own() -> None:
     plan, simulator, _ = run("all")
     assert plan.scenarios == tuple(SCENARIOS)
-    assert len(simulator.ground_truth()) == len(plan.ground_truth) == 15
+    assert len(simulator.ground_truth()) == len(plan.ground_truth) == 19
     owners: dict[str, set[str]] = defaultdict(set)
     for injection in plan.injections:
         for scheduled in injection.messages:

@@ -158,6 +158,10 @@ class ScenarioContext:
         self._taken.add(device.device_id)
         return device
 
+    def is_free(self, device: DeviceRecord) -> bool:
+        """Whether no other scenario of this run has taken the device yet."""
+        return device.device_id not in self._taken
+
     def devices(
         self, family: DeviceFamily, where: Callable[[DeviceRecord], bool] | None = None
     ) -> list[DeviceRecord]:
