@@ -168,6 +168,7 @@ class PipelineWorker:
                 max_ahead=timedelta(seconds=settings.pipeline.max_event_ahead_s),
                 max_age=timedelta(seconds=settings.pipeline.max_event_age_s),
             ),
+            grid_cells=refs.grid_cells,
         )
         window = settings.pipeline.invalid_share_window
         self.invalid_share = InvalidShareGuard(
@@ -271,12 +272,12 @@ class PipelineWorker:
             end_by = {(tp.topic, tp.partition): ends.get(tp) for tp in tps}
             to_revive, hopeless = watch.observe(read, end_by, time.monotonic())
             for topic, partition in to_revive:
+                found = await revive(consumer, TP(topic, partition))
                 log.error(
                     "raw partition %s[%d] has messages waiting (end offset %s) and nothing was read for "
-                    "%.0f s: putting it back among the partitions fetched",
-                    topic, partition, end_by[(topic, partition)], watch.stall_s,
+                    "%.0f s: put back among the partitions fetched (%s)",
+                    topic, partition, end_by[(topic, partition)], watch.stall_s, found,
                 )  # fmt: skip
-                revive(consumer, TP(topic, partition))
             if hopeless:
                 self.stalled = hopeless
                 error = StalledPartitions(hopeless, watch.stall_s)

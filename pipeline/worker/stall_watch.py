@@ -9,8 +9,9 @@ kind (issues #629 and #166); the cause is not pinned down here.
 Every ``CHECK_EVERY_S`` the watchdog compares, for each raw partition this worker is assigned, the offset
 Faust last handed to the streams with the partition's end offset. A partition that has messages waiting
 and whose read offset has not moved for ``stall_s`` is stalled:
-1. the first time, the watchdog logs an error naming it and puts it back among the partitions the fetcher
-   asks for (the flow-control sets of Faust's consumer; a partition left out of them is never fetched);
+1. the first time, the watchdog logs an error naming it and what Faust and aiokafka know of it, puts it
+   back among the partitions the fetcher asks for (the flow-control sets of Faust's consumer; a
+   partition left out of them is never fetched) and seeks it to its committed offset (``revive``);
 2. if it is still stalled ``stall_s`` later, the worker stops with ``EXIT_STALLED`` so that its supervisor
    (Kubernetes, compose, systemd) starts it again, which re-reads from the committed offsets.
 Raw partitions only: their agents depend on nothing but Kafka, whereas the sinks legitimately wait while
@@ -85,9 +86,48 @@ class StalledPartitions(Exception):
         self.partitions = partitions
 
 
-def revive(consumer: Any, tp: Any) -> None:
-    """Put ``tp`` back among the partitions Faust's fetcher asks for (private sets of its consumer:
-    a partition left in ``_buffered_partitions`` or out of the active set is never fetched)."""
+async def revive(consumer: Any, tp: Any) -> str:
+    """Make the fetcher read ``tp`` again, and say in what state it was found (for the log).
+
+    1. Put it back among the partitions Faust's fetcher asks aiokafka for (private sets of Faust's
+       consumer: a partition left in ``_buffered_partitions``, or out of the active set, is never asked
+       for; records aiokafka prefetched for it then wait for ever, and it fetches no more of them).
+    2. Seek it, through Faust, to where the group committed it, or to its earliest offset when it never
+       committed it (the worker's ``auto_offset_reset`` is earliest). A seek drops whatever aiokafka
+       holds for the partition and fetches from that offset; nothing after it was committed, so nothing
+       is skipped, and what is read again is stored idempotently.
+    """
+    state = describe(consumer, tp)
     consumer._buffered_partitions.discard(tp)
     consumer._get_active_partitions().add(tp)
     consumer.resume_partitions([tp])
+    offset = consumer._committed_offset.get(tp)
+    if offset is None:
+        offset = (await consumer.earliest_offsets(tp)).get(tp)
+    if offset is not None:
+        await consumer.seek(tp, offset)
+    return f"{state}; sought to offset {offset}"
+
+
+def describe(consumer: Any, tp: Any) -> str:
+    """What Faust's consumer and aiokafka know of ``tp``: enough to tell why it is not read."""
+    facts = [
+        f"active={tp in consumer._get_active_partitions()}",
+        f"paused={tp in consumer._paused_partitions}",
+        f"buffered={tp in consumer._buffered_partitions}",
+        f"committed={consumer._committed_offset.get(tp)}",
+        f"read={consumer._read_offset.get(tp)}",
+    ]
+    try:
+        inner = consumer._thread._ensure_consumer()
+        tp_state = inner._subscription.subscription.assignment.state_value(tp)
+        held = inner._fetcher._records.get(tp)
+        facts += [
+            f"aiokafka status={getattr(tp_state, '_status', None)}",
+            f"aiokafka position={getattr(tp_state, '_position', None)}",
+            f"aiokafka paused={getattr(tp_state, 'paused', None)}",
+            f"aiokafka prefetched={type(held).__name__ if held is not None else None}",
+        ]
+    except Exception as exc:  # private internals of another version: the log says so, nothing breaks
+        facts.append(f"aiokafka state unknown ({exc!r})")
+    return ", ".join(facts)

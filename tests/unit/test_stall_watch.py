@@ -3,7 +3,7 @@ stall_s is revived once, and reported hopeless stall_s later; progress or an emp
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import asyncio
 from typing import Any
 
 from pipeline.worker.stall_watch import StalledPartitions, StallWatch, revive
@@ -43,14 +43,43 @@ def test_partitions_no_longer_assigned_are_forgotten() -> None:
     assert watch.observe({}, {A: 5, B: 5}, 15) == ([B], [])  # A starts again from 15
 
 
-def test_revive_puts_the_partition_back_in_the_fetched_set() -> None:
-    active: set[Any] = set()
-    resumed: list[Any] = []
-    consumer = SimpleNamespace(
-        _buffered_partitions={A}, _get_active_partitions=lambda: active, resume_partitions=resumed.extend
-    )
-    revive(consumer, A)
-    assert A in active and A not in consumer._buffered_partitions and resumed == [A]
+class FakeConsumer:
+    """The little of Faust's consumer that ``revive`` touches, without an aiokafka underneath."""
+
+    def __init__(self, committed: dict[Any, int]) -> None:
+        self._buffered_partitions: set[Any] = {A}
+        self._paused_partitions: set[Any] = {A}
+        self._committed_offset = committed
+        self._read_offset: dict[Any, int] = {}
+        self.active: set[Any] = set()
+        self.sought: list[tuple[Any, int]] = []
+
+    def _get_active_partitions(self) -> set[Any]:
+        return self.active
+
+    def resume_partitions(self, tps: list[Any]) -> None:
+        self._paused_partitions.difference_update(tps)
+
+    async def earliest_offsets(self, *tps: Any) -> dict[Any, int]:
+        return dict.fromkeys(tps, 7)
+
+    async def seek(self, tp: Any, offset: int) -> None:
+        self.sought.append((tp, offset))
+
+
+def test_revive_puts_the_partition_back_and_seeks_it_to_its_committed_offset() -> None:
+    consumer = FakeConsumer({A: 42})
+    found = asyncio.run(revive(consumer, A))
+    assert A in consumer.active and A not in consumer._buffered_partitions | consumer._paused_partitions
+    assert consumer.sought == [(A, 42)]
+    assert "active=False" in found and "buffered=True" in found and "committed=42" in found
+    assert "aiokafka state unknown" in found and found.endswith("sought to offset 42")
+
+
+def test_a_partition_never_committed_is_sought_to_its_earliest_offset() -> None:
+    consumer = FakeConsumer({})
+    assert asyncio.run(revive(consumer, A)).endswith("sought to offset 7")
+    assert consumer.sought == [(A, 7)]
 
 
 def test_the_crash_reason_names_the_partitions() -> None:
