@@ -82,11 +82,22 @@ def as_json(model: type[M]) -> Storage[M]:
 class ReferenceView(Mapping[str, V]):
     """Read-only view handed to the stages; the feed thread replaces entries underneath (atomic dict ops).
     With a ``load`` function the dict holds kept forms (see ``Storage``) and every read rebuilds the value:
-    equal each time, not the same object."""
+    equal each time, not the same object. ``revision`` grows with every change the feed applies, so a
+    reader that derives something from all the values (the grid cells' index) knows when to derive again;
+    ``snapshot`` copies them consistently while the feed thread writes."""
 
     def __init__(self, data: dict[str, Any], load: Callable[[Any], V] | None = None) -> None:
         self._data = data
         self._load = load
+        self.revision = 0
+
+    def snapshot(self) -> dict[str, V]:
+        """Every entry as of now (one atomic copy of the dict, then loaded)."""
+        kept = self._data.copy()
+        if self._load is None:
+            return kept
+        load = self._load
+        return {key: load(value) for key, value in kept.items()}
 
     def __getitem__(self, key: str) -> V:
         kept = self._data[key]
@@ -147,11 +158,13 @@ class ReferenceFeed(Generic[V]):
             return
         name = key.decode("utf-8", errors="replace")
         if value is None:
-            self._data.pop(name, None)
+            if self._data.pop(name, None) is not None:
+                self.view.revision += 1
         else:
             try:
                 parsed = self._parse(value)
                 self._data[name] = parsed if self._keep is None else self._keep(parsed)
+                self.view.revision += 1  # after the write: a reader seeing the new revision sees the record
             except (ValidationError, ValueError) as exc:
                 # A bad reference record must not stop the city's enrichment; it is logged and counted.
                 self.rejected += 1

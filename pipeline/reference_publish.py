@@ -111,8 +111,8 @@ def publish_city(
     timeout_s: float = 60.0,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Publish all of ``city``'s reference data (devices, sites, crowd zones, depots, permits); return how
-    many records went to each reference topic, by topic name.
+    """Publish all of ``city``'s reference data (devices, sites, crowd zones, depots, permits, grid cells);
+    return how many records went to each reference topic, by topic name.
 
     One producer for every topic, batching generously: the city profile's ~80,000 records take seconds.
     Every topic is checked before anything is sent, so a missing one fails without a partial publish."""

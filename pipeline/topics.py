@@ -24,6 +24,7 @@ REFERENCE_TOPICS = (
     "crowd_zones",  # CrowdZone by zone_id
     "depots",  # DepotRecord by depot_id
     "permits",  # TransportPermit by permit_id
+    "grid_cells",  # GridCellRecord by grid_cell_id
     "watchlist.plates",  # PlateWatchEntry by plate
     "watchlist.persons",  # PersonWatchEntry by subject token
 )

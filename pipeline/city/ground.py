@@ -56,6 +56,10 @@ class Ground:
             c.grid_cell_id: _nearest(own_stations[c.district], c.lat, c.lon).station_id for c in cells
         }
 
+    def station_of(self, grid_cell_id: str) -> str:
+        """The station responsible for a grid cell: the nearest one of the cell's district."""
+        return self._station_of[grid_cell_id]
+
     def at(self, district: District, lat: float, lon: float) -> Place:
         """The place of a point of ``district``: the nearest of its grid cells and stations."""
         cell = _nearest(self._cells[district.name], lat, lon)

@@ -1,9 +1,9 @@
 """The city's reference data as keyed records, one sequence per compacted reference topic.
 
 The key of each topic is the record's identity, so compaction keeps its latest version: ``device_id``,
-``site_id``, ``zone_id``, ``depot_id`` and ``permit_id``. Values are the records' JSON exactly as the
-workers' reference feeds parse them. ``registry_digest`` hashes all of it (and the territory), which is how
-tests prove that a seed always gives the same city.
+``site_id``, ``zone_id``, ``depot_id``, ``permit_id`` and ``grid_cell_id``. Values are the records' JSON
+exactly as the workers' reference feeds parse them. ``registry_digest`` hashes all of it (and the
+territory), which is how tests prove that a seed always gives the same city.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from types import MappingProxyType
 
 from pydantic import BaseModel
 
+from pipeline.city.ground import Ground
 from pipeline.city.model import City
+from pipeline.contracts.sites import GridCellRecord
 
 REFERENCE_KEYS: Mapping[str, str] = MappingProxyType(
     {
@@ -23,6 +25,7 @@ REFERENCE_KEYS: Mapping[str, str] = MappingProxyType(
         "crowd_zones": "zone_id",
         "depots": "depot_id",
         "permits": "permit_id",
+        "grid_cells": "grid_cell_id",
     }
 )
 """Reference topic (a name of ``pipeline.topics.REFERENCE_TOPICS``) -> the field that keys its records."""
@@ -36,7 +39,25 @@ def reference_records(city: City) -> dict[str, Sequence[BaseModel]]:
         "crowd_zones": city.crowd_zones,
         "depots": city.depots,
         "permits": city.permits,
+        "grid_cells": grid_cell_records(city),
     }
+
+
+def grid_cell_records(city: City) -> tuple[GridCellRecord, ...]:
+    """The city's grid cells as the workers place points on them: centre, patrol area, district and the
+    station responsible (the nearest of the cell's district, as ``Ground`` places devices)."""
+    ground = Ground(city.districts, city.grid_cells, city.stations)
+    return tuple(
+        GridCellRecord(
+            grid_cell_id=cell.grid_cell_id,
+            patrol_area=cell.patrol_area_id,
+            district=cell.district,
+            station=ground.station_of(cell.grid_cell_id),
+            lat=cell.lat,
+            lon=cell.lon,
+        )
+        for cell in city.grid_cells
+    )
 
 
 def keyed(topic_name: str, records: Sequence[BaseModel]) -> Iterator[tuple[bytes, bytes]]:

@@ -41,7 +41,8 @@ _seed = click.option(
 
 @click.group()
 def registry() -> None:
-    """The city's reference data: devices, sites, crowd zones, depots and permits on compacted topics."""
+    """The city's reference data: devices, sites, crowd zones, depots, permits and grid cells on compacted
+    topics."""
 
 
 @registry.command("publish")
@@ -49,8 +50,8 @@ def registry() -> None:
 @_seed
 @pass_settings
 def registry_publish(settings: Settings, profile: str, seed: int) -> None:
-    """Publish the whole city (devices of every family, sites, crowd zones, depots, transport permits) to
-    the reference topics; workers pick the changes up within seconds."""
+    """Publish the whole city (devices of every family, sites, crowd zones, depots, transport permits, grid
+    cells) to the reference topics; workers pick the changes up within seconds."""
     topics = Topics.from_settings(settings.kafka)
     city = build_city(profile, seed)
     bootstrap = settings.kafka.bootstrap_servers

@@ -21,7 +21,14 @@ from pipeline.contracts.batch import EventBatch
 from pipeline.contracts.dead_letter import DeadLetter
 from pipeline.contracts.families import EVENT_TYPES
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
-from pipeline.contracts.sites import CrowdZone, DepotRecord, PersonWatchEntry, Site, TransportPermit
+from pipeline.contracts.sites import (
+    CrowdZone,
+    DepotRecord,
+    GridCellRecord,
+    PersonWatchEntry,
+    Site,
+    TransportPermit,
+)
 
 DEFAULT_SCHEMA_DIR = Path("schemas/json")
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -40,7 +47,8 @@ class Contract:
         return f"{self.name}.v{self.version}.json"
 
 
-# Reference records carry no schema_version field; they are at version 1 until one is added.
+# Reference records other than GridCellRecord carry no schema_version field; they are at version 1 until
+# one is added.
 CONTRACTS: Mapping[str, Contract] = MappingProxyType(
     {
         c.name: c
@@ -52,6 +60,7 @@ CONTRACTS: Mapping[str, Contract] = MappingProxyType(
             # Reference records, alerts and dead letters: what operators' and analysts' tools read.
             Contract("device_record", DeviceRecord, 1),
             Contract("site", Site, 1),
+            Contract("grid_cell_record", GridCellRecord, 1),
             Contract("crowd_zone", CrowdZone, 1),
             Contract("depot_record", DepotRecord, 1),
             Contract("transport_permit", TransportPermit, 1),

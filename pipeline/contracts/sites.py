@@ -1,8 +1,9 @@
 """Reference data about places and permissions, published on compacted topics next to the device registry.
 
-Sites (schools, communities, depots, station exits, squares), crowd zones with their capacity, depots'
-permitted opening hours and stock, explosives transport permits with their corridor, and the person watch
-list. The person watch list holds only tokens: the same keyed HMAC the pipeline applies to identifiers.
+Sites (schools, communities, depots, station exits, squares), the grid cells of the territory, crowd zones
+with their capacity, depots' permitted opening hours and stock, explosives transport permits with their
+corridor, and the person watch list. The person watch list holds only tokens: the same keyed HMAC the
+pipeline applies to identifiers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -42,6 +44,23 @@ class Site(_Reference):
     kind: SiteKind
     name: str
     place: Place
+
+
+class GridCellRecord(_Reference):
+    """A grid cell (单元格) of the territory and what a place in it answers to. Key ``grid_cell_id``.
+
+    A worker places an event that carries its own position (a transport's GPS fix) in the cell whose
+    centre is nearest; the cell's patrol area, district and station complete that place."""
+
+    schema_version: Literal[1] = 1
+    grid_cell_id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$", description="e.g. 'GC-0123'.")
+    patrol_area: str = Field(min_length=1, description="Large patrol area the cell belongs to, e.g. 'PA-03'.")
+    district: str = Field(min_length=1, description="District or banner (旗区), e.g. 'Dongsheng'.")
+    station: str = Field(
+        min_length=1, description="Street police station responsible for the cell (its district's nearest)."
+    )
+    lat: float = Field(ge=-90, le=90, description="Latitude of the cell's centre.")
+    lon: float = Field(ge=-180, le=180, description="Longitude of the cell's centre.")
 
 
 class CrowdZone(_Reference):

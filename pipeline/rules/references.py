@@ -16,7 +16,14 @@ from types import MappingProxyType
 from typing import Any
 
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
-from pipeline.contracts.sites import CrowdZone, DepotRecord, PersonWatchEntry, Site, TransportPermit
+from pipeline.contracts.sites import (
+    CrowdZone,
+    DepotRecord,
+    GridCellRecord,
+    PersonWatchEntry,
+    Site,
+    TransportPermit,
+)
 
 
 def _empty() -> Mapping[str, Any]:
@@ -32,6 +39,7 @@ class References:
     permits: Mapping[str, TransportPermit] = field(default_factory=_empty)
     plate_watchlist: Mapping[str, PlateWatchEntry] = field(default_factory=_empty)
     person_watchlist: Mapping[str, PersonWatchEntry] = field(default_factory=_empty)
+    grid_cells: Mapping[str, GridCellRecord] = field(default_factory=_empty)
 
     @classmethod
     def from_records(
@@ -43,6 +51,7 @@ class References:
         permits: Iterable[TransportPermit] = (),
         plate_watchlist: Iterable[PlateWatchEntry] = (),
         person_watchlist: Iterable[PersonWatchEntry] = (),
+        grid_cells: Iterable[GridCellRecord] = (),
     ) -> References:
         """Keyed as the reference topics key them (a city from ``build_city`` passes straight in)."""
         return cls(
@@ -53,4 +62,5 @@ class References:
             permits=MappingProxyType({p.permit_id: p for p in permits}),
             plate_watchlist=MappingProxyType({e.plate: e for e in plate_watchlist}),
             person_watchlist=MappingProxyType({e.subject_token: e for e in person_watchlist}),
+            grid_cells=MappingProxyType({c.grid_cell_id: c for c in grid_cells}),
         )

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.city import PROFILES, REFERENCE_KEYS, reference_records
 from pipeline.city.ground import distance_km
+from pipeline.city.records import grid_cell_records
 from pipeline.contracts.envelope import DEVICE_ID_PATTERN
 from pipeline.contracts.reference import DeviceFamily
 from pipeline.contracts.sites import SiteKind
@@ -36,6 +37,24 @@ def test_site_and_record_ids_are_valid_and_unique(profile: str) -> None:
         assert len(keys) == len(set(keys)), name
         assert all(re.fullmatch(DEVICE_ID_PATTERN, key) for key in keys), name
     assert set(REFERENCE_KEYS) <= set(REFERENCE_TOPICS)
+
+
+@pytest.mark.parametrize("profile", PROFILE_NAMES)
+def test_every_device_s_place_agrees_with_its_grid_cell_record(profile: str) -> None:
+    """The grid cells the workers locate fixes on answer to what the registry says of each cell."""
+    city = built(profile)
+    cells = {cell.grid_cell_id: cell for cell in grid_cell_records(city)}
+    assert len(cells) == len(city.grid_cells)
+    stations = {station.station_id: station for station in city.stations}
+    for record in cells.values():
+        assert stations[record.station].district == record.district
+    for device in city.devices:
+        record = cells[device.place.grid_cell]
+        assert (record.patrol_area, record.district, record.station) == (
+            device.place.patrol_area,
+            device.place.district,
+            device.place.station,
+        ), device.device_id
 
 
 @pytest.mark.parametrize("profile", PROFILE_NAMES)

@@ -10,8 +10,10 @@ from typing import Any
 
 from pipeline.bench.watchlist import watch_entries, watch_plates
 from pipeline.contracts import DeviceRecord, PlateWatchEntry
+from pipeline.contracts.sites import GridCellRecord
 from pipeline.reference_feed import PARSED, ReferenceFeed, Storage, as_json, share_field_sets
-from pipeline.worker.references import RECORDS, storage_of
+from pipeline.topics import REFERENCE_TOPICS, Topics
+from pipeline.worker.references import RECORDS, ReferenceFeeds, storage_of
 
 
 def _feed(model: Any, storage: Storage[Any] | None) -> ReferenceFeed[Any]:
@@ -118,6 +120,47 @@ def test_a_device_record_costs_less_than_half_with_shared_field_sets() -> None:
     shared = _bytes_per_record(records, DeviceRecord, PARSED)
     assert shared < plain * 0.6, (plain, shared)
     assert shared < 1_300, shared
+
+
+def test_the_worker_reads_every_reference_topic_the_grid_cells_included() -> None:
+    feeds = ReferenceFeeds("127.0.0.1:1", Topics("t", 3, 1))  # nothing starts before ready()
+    assert set(feeds.feeds) == set(RECORDS) == set(REFERENCE_TOPICS)
+    assert feeds.feeds["grid_cells"].topic == "t.ref.grid_cells"
+    assert feeds.references.grid_cells is feeds.feeds["grid_cells"].view
+
+
+def test_a_grid_cell_record_costs_under_600_bytes_parsed() -> None:
+    from pipeline.city import build_city
+    from pipeline.city.records import grid_cell_records, keyed
+
+    records = list(keyed("grid_cells", grid_cell_records(build_city("small", 7))))
+    assert storage_of("grid_cells") is PARSED
+    assert _bytes_per_record(records, GridCellRecord, PARSED) < 600  # ~480: 0.65 MB for the city's 1,354
+
+
+def test_the_revision_grows_with_every_change_and_only_then() -> None:
+    feed = _feed(PlateWatchEntry, as_json(PlateWatchEntry))
+    view = feed.view
+    assert view.revision == 0
+    feed.apply(b"WL000001", _entry("WL000001").model_dump_json().encode())
+    feed.apply(b"WL000001", _entry("WL000001", priority=1).model_dump_json().encode())
+    assert view.revision == 2
+    feed.apply(b"WL000002", b"not json")  # rejected
+    feed.apply(b"WL000404", None)  # nothing to remove
+    feed.apply(None, b"{}")  # no key
+    assert view.revision == 2
+    feed.apply(b"WL000001", None)
+    assert view.revision == 3
+
+
+def test_a_snapshot_holds_the_values_as_of_the_copy() -> None:
+    for storage in (PARSED, as_json(PlateWatchEntry)):
+        feed = _feed(PlateWatchEntry, storage)
+        feed.apply(b"WL000001", _entry("WL000001").model_dump_json().encode())
+        snapshot = feed.view.snapshot()
+        feed.apply(b"WL000002", _entry("WL000002").model_dump_json().encode())
+        assert snapshot == {"WL000001": _entry("WL000001")}
+        assert feed.view.snapshot() == {"WL000001": _entry("WL000001"), "WL000002": _entry("WL000002")}
 
 
 def test_json_storage_reads_are_validated_copies() -> None:

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pipeline.city import REFERENCE_KEYS, build_city, reference_records
 from pipeline.contracts.envelope import clean_plate
 from pipeline.contracts.reference import DeviceRecord, PlateWatchEntry
-from pipeline.contracts.sites import CrowdZone, DepotRecord, Site, TransportPermit
+from pipeline.contracts.sites import CrowdZone, DepotRecord, GridCellRecord, Site, TransportPermit
 from pipeline.reference_publish import (
     PublishError,
     normalise_plate,
@@ -109,6 +109,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "crowd_zones": CrowdZone,
     "depots": DepotRecord,
     "permits": TransportPermit,
+    "grid_cells": GridCellRecord,
 }
 
 
@@ -125,6 +126,25 @@ def test_publish_city_sends_every_reference_record_keyed_by_its_id(
         sent = [m for m in producer.produced if m.topic() == f"t.ref.{name}"]
         assert [m.key() for m in sent] == [str(getattr(r, REFERENCE_KEYS[name])).encode() for r in records]
         assert [MODELS[name].model_validate_json(m.value() or b"") for m in sent] == list(records)
+
+
+def test_publish_city_sends_the_grid_cells_with_their_stations(fake_producers: list[FakeProducer]) -> None:
+    OPTIONS["topics"] = CITY_TOPICS
+    city = build_city("small", 7)
+    counts = publish_city("b:1", Topics("t", 3, 1), city)
+    assert counts["grid_cells"] == len(city.grid_cells) == 60
+    sent = [m for m in fake_producers[0].produced if m.topic() == "t.ref.grid_cells"]
+    cells = {m.key(): GridCellRecord.model_validate_json(m.value() or b"") for m in sent}
+    assert list(cells) == [c.grid_cell_id.encode() for c in city.grid_cells]
+    for model_cell in city.grid_cells:
+        record = cells[model_cell.grid_cell_id.encode()]
+        assert (record.patrol_area, record.district, record.lat, record.lon) == (
+            model_cell.patrol_area_id,
+            model_cell.district,
+            model_cell.lat,
+            model_cell.lon,
+        )
+        assert record.station.startswith("ST-") and record.schema_version == 1
 
 
 def test_publish_city_batches_and_compresses(fake_producers: list[FakeProducer]) -> None:
