@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -229,6 +229,55 @@ def test_truck_evidence_is_every_fix_outside_the_corridor() -> None:
     assert outside == set(truth.evidence_event_ids)
 
 
+def test_stopped_truck_stands_on_its_route_away_from_depot_and_site_longer_than_its_permit_allows() -> None:
+    truth, docs, plan = truth_of("truck-stopped", "explosives.stopped_too_long")
+    permits = {p.permit_id: p for p in [*WORLD.permits, *plan.permits]}
+    fixes = sorted(
+        (d for d in docs.values() if d.get("plate") == truth.subject), key=lambda d: d["event_time"]
+    )
+    (permit,) = {permits[f["permit_id"]] for f in fixes}
+    settings = RuleSettings()
+    route = [(p.lat, p.lon) for p in permit.route]
+    still = [n for n, f in enumerate(fixes) if f["speed_kmh"] <= settings.stop_speed_kmh]
+    assert still[0] > 0 and still == list(range(still[0], still[-1] + 1)) and still[-1] < len(fixes) - 1
+    standing = [fixes[n] for n in still]  # one stop, driving before and after it
+    since = datetime.fromisoformat(standing[0]["event_time"])
+    stood = datetime.fromisoformat(standing[-1]["event_time"]) - since
+    assert stood.total_seconds() > 60 * permit.max_stop_minutes  # longer than allowed
+    ends = [route[0], route[-1]] + [
+        (site.place.lat, site.place.lon)
+        for site in WORLD.sites
+        if site.site_id in {permit.depot_id, permit.destination_site_id}
+    ]
+    for fix in standing:  # not loading or unloading: well clear of the exempt 500 m
+        assert min(distance_km((fix["lat"], fix["lon"]), end) for end in ends) > 1.5
+    for fix in fixes:  # on the road and on a valid permit: nothing for explosives.off_corridor
+        assert 1000 * distance_to_route_km((fix["lat"], fix["lon"]), route) < 0.25 * permit.corridor_m
+        assert permit.valid_at(datetime.fromisoformat(fix["event_time"]))
+    assert truth.evidence_event_ids[0] == standing[0]["event_id"]
+    trigger = datetime.fromisoformat(docs[truth.trigger_event_id]["event_time"])
+    assert truth.expected_after == since + timedelta(minutes=permit.max_stop_minutes) < trigger
+    assert (trigger - truth.expected_after).total_seconds() <= 10  # the first standing fix past the limit
+
+
+def test_video_loss_lasts_past_the_grace_period_on_one_channel_and_not_on_the_other() -> None:
+    truth, _, _ = truth_of("camera-video-loss", "device.video_loss")
+    _, _, messages = run("camera-video-loss")
+    own = [orjson.loads(m.value) for m in messages if m.key == truth.subject.encode()]
+    assert own and all(d["schema"] == "camera_video_loss" for d in own)  # reserved: nothing else of it
+    grace = RuleSettings().video_loss_after
+    lasted: dict[int, timedelta] = {}
+    for channel in {d["channel"] for d in own}:
+        changes = [d for d in own if d["channel"] == channel]
+        assert [d["lost"] for d in changes] == [True, False]
+        lost, back = (datetime.fromisoformat(d["event_time"]) for d in changes)
+        lasted[channel] = back - lost
+        if lasted[channel] > grace:
+            assert changes[0]["event_id"] == truth.trigger_event_id
+    assert sorted(lasted.values())[0] < grace < sorted(lasted.values())[-1]
+    assert truth.expected_after is not None and truth.expected_after - truth.first_event_time == grace
+
+
 def test_offline_camera_goes_silent_after_its_last_heartbeat() -> None:
     truth, _, _ = truth_of("camera-offline", "device.offline")
     _, _, messages = run("camera-offline")
@@ -273,7 +322,7 @@ def test_every_message_a_scenario_sends_is_a_valid_event_of_its_family(name: str
 def test_all_runs_every_scenario_on_devices_of_its_own() -> None:
     plan, simulator, _ = run("all")
     assert plan.scenarios == tuple(SCENARIOS)
-    assert len(simulator.ground_truth()) == len(plan.ground_truth) == 19
+    assert len(simulator.ground_truth()) == len(plan.ground_truth) == 21
     owners: dict[str, set[str]] = defaultdict(set)
     for injection in plan.injections:
         for scheduled in injection.messages:

@@ -1,9 +1,13 @@
-"""Camera scenarios: a crowd surge over a square's zone, a camera that goes silent, a camera tampered with.
+"""Camera scenarios: a crowd surge over a square's zone, a camera that goes silent, a camera whose video is
+lost for minutes, a camera tampered with.
 
 ``crowd-surge`` takes over one zone's crowd counts for the run: normal counts from the start, then a rise
 from the usual level to 135% of capacity over three minutes, a minute at the top, a fall back to 80% and
 normal counts for five more minutes. ``camera-offline`` sends one camera's heartbeats on the usual cadence
 from the start and stops them a minute after it begins; the alert is due once three cadences passed.
+``camera-video-loss`` takes one street camera's video-loss events for the run: a short drop on channel 2
+that comes back within the rule's grace period (everyday noise: no alert), then channel 1 lost for six
+minutes; the alert is due once the loss lasted longer than ``video_loss_after`` (180 s).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from pipeline.contracts.alert import Severity
 from pipeline.contracts.camera import TamperKind
 from pipeline.contracts.reference import DeviceFamily, DeviceRecord
+from pipeline.rules.settings import RuleSettings
 from pipeline.simulate.background import Reservations
 from pipeline.simulate.cameras import (
     CROWD_COUNT_EVERY_S,
@@ -25,6 +30,9 @@ from pipeline.simulate.scenarios.base import GroundTruth, Injection, ScenarioCon
 RISE_S, TOP_S, FALL_S, AFTER_S = 180.0, 60.0, 120.0, 300.0
 PEAK_OCCUPANCY = 1.35
 OFFLINE_AFTER_CADENCES = 3
+VIDEO_LOSS_AFTER_S = RuleSettings().video_loss_after.total_seconds()  # the rule's grace period (180 s)
+SHORT_DROP_S = 40.0  # channel 2: back well within the grace period
+LONG_LOSS_AT_S, LONG_LOSS_S = 90.0, 360.0  # channel 1: lost 90 s after the scenario begins, for 6 minutes
 
 
 def _crowd_level(normal: float, since: float) -> float:
@@ -117,6 +125,46 @@ def camera_offline(ctx: ScenarioContext, begin_ts: float) -> Injection:
             severity=Severity.MEDIUM,
             expected_after=at(silent_ts),
             note=f"last heartbeat, then silence: {OFFLINE_AFTER_CADENCES} x {HEARTBEAT_PERIOD_S:g} s",
+        )
+    )
+    return injection
+
+
+def camera_video_loss(ctx: ScenarioContext, begin_ts: float) -> Injection:
+    name = "camera-video-loss"
+    camera = ctx.choose(_plain_cameras(ctx), "camera")
+    # Reserved: the background sends none of its events (no losses of its own, no heartbeats: a camera that
+    # never heartbeats is never judged offline, so only its video is in question).
+    injection = Injection(name, reserved=Reservations(device_ids=frozenset({camera.device_id})))
+    lost_ts = begin_ts + LONG_LOSS_AT_S
+    changes = (
+        (2, True, begin_ts),
+        (2, False, begin_ts + SHORT_DROP_S),
+        (1, True, lost_ts),
+        (1, False, lost_ts + LONG_LOSS_S),
+    )
+    loss_id = ""
+    for channel, lost, event_ts in changes:
+        document = ctx.document(camera.device_id, event_ts, "camera_video_loss")
+        document.update(channel=channel, lost=lost)
+        injection.messages.append(ctx.send(name, DeviceFamily.CAMERA, document, camera))
+        if channel == 1 and lost:
+            loss_id = str(document["event_id"])
+    injection.ground_truth.append(
+        GroundTruth(
+            scenario=name,
+            rule="device.video_loss",
+            subject=camera.device_id,
+            subject_kind="device_id",
+            device_ids=(camera.device_id,),
+            evidence_event_ids=(loss_id,),
+            trigger_event_id=loss_id,
+            first_event_time=at(lost_ts),
+            last_event_time=at(lost_ts),
+            severity=Severity.MEDIUM,
+            expected_after=at(lost_ts + VIDEO_LOSS_AFTER_S),
+            note=f"channel 1 lost for {LONG_LOSS_S / 60:g} min (alert after {VIDEO_LOSS_AFTER_S:g} s); "
+            f"channel 2's {SHORT_DROP_S:g} s drop before it raises nothing",
         )
     )
     return injection

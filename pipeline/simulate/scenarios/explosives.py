@@ -1,9 +1,13 @@
-"""Explosives scenarios: a depot door opened after hours, stock that vanishes, a truck leaving its corridor.
+"""Explosives scenarios: a depot door opened after hours, stock that vanishes, a truck leaving its corridor,
+a truck standing still on its route for longer than its permit allows.
 
 ``depot-after-hours`` needs a depot that is closed at the time it begins. When every depot of the city is
 open then (a daytime run), it publishes a revised ``DepotRecord`` for one depot whose windows ended an hour
 before: reference data the caller publishes before the traffic, like the watch lists. ``truck-off-route``
-uses a permit valid now, or issues one (a new permit id on a city vehicle's route) when none is.
+uses a permit valid now, or issues one (a new permit id on a city vehicle's route) when none is; so does
+``truck-stopped``, whose truck drives along its route, stops halfway (far from the depot and the blasting
+site, inside the corridor) for two minutes more than the permit's ``max_stop_minutes``, sending a standing
+fix every 10 s as a parked tracker does, and drives on.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pipeline.simulate.explosives import (
     open_window,
     position_document,
 )
-from pipeline.simulate.geo import along, distance_to_route_km, offset
+from pipeline.simulate.geo import Point, along, distance_km, distance_to_route_km, offset
 from pipeline.simulate.identity import card_number
 from pipeline.simulate.scenarios.base import GroundTruth, Injection, ScenarioContext, ScenarioError, at
 from pipeline.simulate.timing import as_datetime, local_seconds
@@ -31,6 +35,12 @@ from pipeline.simulate.world import has_subtype
 CLOSED_MARGIN_S = 1800.0  # the after-hours opening is at least 30 minutes outside any window
 # Distance from the route, as multiples of the corridor, of each fix: on the road, drifting, then away.
 OFF_ROUTE_PROFILE = (0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.4, 0.8, 1.6, 2.4, 3.2, 4.0, 4.8, 5.6, 6.4, 7.2)
+# truck-stopped: fixes while driving up to the stop and away from it, how much longer than allowed it
+# stands, and how far from the depot, the destination and the route's ends it must stand at least
+# (the rule exempts 500 m around them: loading and unloading).
+DRIVE_FIXES = 6
+OVERSTAY_S = 120.0
+STOP_CLEAR_OF_ENDS_KM = 2.0
 
 
 def _depot_sensor(ctx: ScenarioContext, word: str) -> tuple[DeviceRecord, DepotRecord]:
@@ -173,6 +183,74 @@ def truck_off_route(ctx: ScenarioContext, begin_ts: float) -> Injection:
             site_id=permit.depot_id,
             note=f"permit {permit.permit_id}, corridor {permit.corridor_m:g} m; up to "
             f"{OFF_ROUTE_PROFILE[-1]:g}x away" + (" (permit issued for the run)" if issued else ""),
+        )
+    )
+    return injection
+
+
+def _stop_point(ctx: ScenarioContext, permit: TransportPermit) -> tuple[Point, float, float]:
+    """Where on the route the truck stops (the fraction of the route nearest its middle that is well clear
+    of the depot, the destination and the route's ends), and the fraction and heading there."""
+    route = [(p.lat, p.lon) for p in permit.route]
+    ends = [route[0], route[-1]]
+    for site_id in (permit.depot_id, permit.destination_site_id):
+        if (site := ctx.world.sites_by_id.get(site_id)) is not None:
+            ends.append((site.place.lat, site.place.lon))
+    for fraction in (0.5, 0.4, 0.6, 0.3, 0.7):
+        point, heading = along(route, fraction)
+        if min(distance_km(point, end) for end in ends) >= STOP_CLEAR_OF_ENDS_KM:
+            return point, fraction, heading
+    raise ScenarioError(f"permit {permit.permit_id}: no point of the route is clear of its depot and site")
+
+
+def truck_stopped(ctx: ScenarioContext, begin_ts: float) -> Injection:
+    name = "truck-stopped"
+    tracker, permit, issued = _permit_now(ctx, begin_ts)
+    route = [(p.lat, p.lon) for p in permit.route]
+    stop_point, fraction, heading = _stop_point(ctx, permit)
+    injection = Injection(name, reserved=Reservations(device_ids=frozenset({tracker.device_id})))
+    if issued:
+        injection.permits.append(permit)
+    step = 0.001  # of the route, between two moving fixes (a few tens of metres at most)
+
+    def fix(event_ts: float, point: Point, speed: float) -> tuple[str, float]:
+        document = ctx.document(tracker.device_id, event_ts, "transport_position")
+        position_document(document, permit, point, speed, heading)
+        injection.messages.append(ctx.send(name, DeviceFamily.EXPLOSIVES, document, tracker))
+        return str(document["event_id"]), event_ts
+
+    for number in range(DRIVE_FIXES):  # up to the stop
+        on_road, _ = along(route, fraction - step * (DRIVE_FIXES - number))
+        fix(begin_ts + number * POSITION_EVERY_S, on_road, 42.0)
+    since = begin_ts + DRIVE_FIXES * POSITION_EVERY_S
+    limit_s = 60.0 * permit.max_stop_minutes
+    standing: list[tuple[str, float]] = []
+    event_ts = since
+    while event_ts <= since + limit_s + OVERSTAY_S:
+        jitter = 0.003 * ctx.rng.random()  # a parked receiver wanders by a few metres
+        standing.append(fix(event_ts, offset(stop_point, jitter, ctx.rng.uniform(0.0, 360.0)), 0.0))
+        event_ts += POSITION_EVERY_S
+    for number in range(1, DRIVE_FIXES + 1):  # and on
+        on_road, _ = along(route, fraction + step * number)
+        fix(event_ts + (number - 1) * POSITION_EVERY_S, on_road, 38.0)
+    trigger_id, trigger_ts = next((i, t) for i, t in standing if t - since > limit_s)
+    injection.ground_truth.append(
+        GroundTruth(
+            scenario=name,
+            rule="explosives.stopped_too_long",
+            subject=permit.plate,
+            subject_kind="plate",
+            device_ids=(tracker.device_id,),
+            evidence_event_ids=(standing[0][0], trigger_id),
+            trigger_event_id=trigger_id,
+            first_event_time=at(since),
+            last_event_time=at(trigger_ts),
+            severity=Severity.HIGH,
+            site_id=permit.depot_id,
+            expected_after=at(since + limit_s),
+            note=f"permit {permit.permit_id}: stands {(limit_s + OVERSTAY_S) / 60:g} min at "
+            f"{fraction:.0%} of the route (max {permit.max_stop_minutes:g} min), then drives on"
+            + (" (permit issued for the run)" if issued else ""),
         )
     )
     return injection
