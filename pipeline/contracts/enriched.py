@@ -52,7 +52,11 @@ class EnrichedEvent(BaseModel):
     family: DeviceFamily
     event: DeviceEvent = Field(description="The event, its person identifiers already replaced by tokens.")
     place: Place = Field(
-        description="Where the device stands (events of unregistered devices are dead-lettered)."
+        description=(
+            "Where the device stands (events of unregistered devices are dead-lettered); for an event with"
+            " its own position (transport_position) where that position is: the grid cell with the nearest"
+            " centre, and the position itself."
+        )
     )
     ring: str | None = Field(None, description="Checkpoint ring of the device, if any.")
     subtype: str | None = Field(None, description="The device's kind within its family.")

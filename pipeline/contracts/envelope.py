@@ -50,11 +50,14 @@ class EventEnvelope(BaseModel):
     """Fields common to every device event.
 
     ``PERSON_FIELDS`` names the fields that identify a person; the privacy stage replaces their values with
-    keyed-HMAC tokens before anything else sees the event."""
+    keyed-HMAC tokens before anything else sees the event. ``POSITIONED`` says the event carries its own
+    fix in ``lat`` and ``lon`` (a moving tracker): the enrich stage places it there, not where the device
+    is registered."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
 
     PERSON_FIELDS: ClassVar[tuple[str, ...]] = ()
+    POSITIONED: ClassVar[bool] = False
 
     # Each event type narrows these two to its own literals.
     schema_name: str = Field(alias="schema", description="Event type.")

@@ -39,14 +39,21 @@ class DepotInventory(EventEnvelope):
 
 
 class TransportPosition(EventEnvelope):
-    """GPS position of an explosives transport vehicle under its permit."""
+    """GPS position of an explosives transport vehicle under its permit.
+
+    The pipeline places the event at the fix (the grid cell whose centre is nearest, its patrol area,
+    district and station), not at the vehicle's registered depot."""
+
+    POSITIONED: ClassVar[bool] = True
 
     schema_name: Literal["transport_position"] = Field("transport_position", alias="schema")
     schema_version: Literal[1] = 1
     plate: str = Field(pattern=PLATE_PATTERN)
     permit_id: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{2,39}$")
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(
+        ge=-90, le=90, description="Latitude of the fix (WGS-84): the event is placed here, not at the depot."
+    )
+    lon: float = Field(ge=-180, le=180, description="Longitude of the fix (WGS-84).")
     speed_kmh: float = Field(ge=0, le=200)
     heading_deg: float = Field(ge=0, lt=360)
 

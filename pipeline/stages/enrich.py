@@ -1,5 +1,11 @@
 """Enrich stage: attach the device's place, ring, subtype and site from the registry, and whether a plate
-or person token of the event is on a watch list."""
+or person token of the event is on a watch list.
+
+An event that carries its own position (``POSITIONED``: a transport's GPS fix) is placed at that position
+instead, on the grid cells (``stages.locate``); it keeps its device's ring, subtype and site. The choice is
+made by event type, so other events cost nothing more. Without known grid cells (no ``locator``, or an
+empty ``grid_cells`` topic) such an event keeps the device's registered place, as before.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from datetime import datetime
 from pipeline.contracts import DeviceFamily, DeviceRecord, EnrichedEvent, PersonWatchEntry, PlateWatchEntry
 from pipeline.contracts.envelope import EventEnvelope
 from pipeline.errors import InvalidEvent, RejectReason
+from pipeline.stages.locate import CellLocator
 
 
 def enrich_event(
@@ -17,6 +24,7 @@ def enrich_event(
     devices: Mapping[str, DeviceRecord],
     plate_watchlist: Mapping[str, PlateWatchEntry],
     person_watchlist: Mapping[str, PersonWatchEntry],
+    locator: CellLocator | None = None,
 ) -> EnrichedEvent:
     """Raise ``InvalidEvent`` for a device the registry does not know, or knows as another family: such an
     event has no place an analyst could use; it is kept in the dead-letter topic for replay."""
@@ -30,10 +38,13 @@ def enrich_event(
             RejectReason.WRONG_FAMILY,
             f"device_id: {event.device_id!r} is registered as {device.family.value}, not {family.value}",
         )
+    place = device.place
+    if event.POSITIONED and locator is not None:
+        place = locator.place_of(event.lat, event.lon) or place  # type: ignore[attr-defined]
     return EnrichedEvent.model_construct(
         family=family,
         event=event,  # type: ignore[arg-type]  # validated by the family's adapter: one of DeviceEvent
-        place=device.place,
+        place=place,
         ring=device.ring,
         subtype=device.subtype,
         site_id=device.site_id,

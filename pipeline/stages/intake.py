@@ -22,9 +22,11 @@ from pipeline.contracts import (
     PlateWatchEntry,
 )
 from pipeline.contracts.dead_letter import DeadLetter, Origin
+from pipeline.contracts.sites import GridCellRecord
 from pipeline.errors import InvalidEvent
 from pipeline.stages.deadletter import dead_letter_for
 from pipeline.stages.enrich import enrich_event
+from pipeline.stages.locate import CellLocator
 from pipeline.stages.privacy import Pseudonymiser
 from pipeline.stages.validate import (
     EventTimeAhead,
@@ -44,15 +46,25 @@ class RawMessage:
     value: bytes | None
 
 
+def _no_cells() -> Mapping[str, GridCellRecord]:
+    return {}
+
+
 @dataclass(frozen=True)
 class IntakeContext:
-    """What the stages look things up in; the mappings are live views of the reference topics."""
+    """What the stages look things up in; the mappings are live views of the reference topics. Without
+    ``grid_cells``, events that carry their own position keep their device's registered place."""
 
     pseudonymiser: Pseudonymiser
     devices: Mapping[str, DeviceRecord]
     plate_watchlist: Mapping[str, PlateWatchEntry]
     person_watchlist: Mapping[str, PersonWatchEntry]
     event_time_limits: EventTimeLimits = field(default_factory=EventTimeLimits)
+    grid_cells: Mapping[str, GridCellRecord] = field(default_factory=_no_cells)
+    locator: CellLocator = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "locator", CellLocator(self.grid_cells))
 
 
 @dataclass
@@ -88,7 +100,12 @@ def process_batch(
                 event = context.pseudonymiser.pseudonymise(validate_document(item.document, family))
                 check_event_time(event, now, context.event_time_limits)
                 enriched = enrich_event(
-                    event, family, context.devices, context.plate_watchlist, context.person_watchlist
+                    event,
+                    family,
+                    context.devices,
+                    context.plate_watchlist,
+                    context.person_watchlist,
+                    context.locator,
                 )
             except InvalidEvent as error:
                 if isinstance(error, EventTimeAhead):
