@@ -2,7 +2,8 @@
 
 Key: the device id. State: each channel's latest change (lost or back, by event time) and whether the
 device is alerting. Raised (medium) once any channel has been lost for strictly more than
-``video_loss_after`` (default 180 s), by ``tick`` or by a later event of the device; cleared when every
+``video_loss_after`` (default 180 s), by ``tick`` or by a later event of the device (its restore too: a
+loss that lasted longer is raised and cleared at once when no tick came in between); cleared when every
 channel is back. The grace period is deliberate: short drops that come back within seconds to two
 minutes are everyday noise of mobile uplinks and would bury the command room. Restored channels are
 remembered for ``video_loss_memory``, so a loss that arrives late, after its own restore, is recognised
@@ -106,12 +107,17 @@ class VideoLossRule:
         known = next((c for c in state.channels if c.channel == loss.channel), None)
         if known is not None and loss.event_time <= known.since:
             return state, ()  # older than what the channel already told us
+        # What the device's channels were until this event, judged at its time: a loss that outlasted the
+        # grace period is raised even when no tick saw it before this event (a worker catching up on a
+        # backlog, a timer slower than the events), and before this event can end it.
+        state, raised = self._judge(loss.device_id, state, loss.event_time)
         change = Channel(channel=loss.channel, lost=loss.lost, since=loss.event_time, event_id=loss.event_id)
         others = tuple(c for c in state.channels if c.channel != loss.channel)
         state = state.model_copy(
             update={"channels": tuple(sorted((*others, change), key=lambda c: c.channel))}
         )
-        return self._judge(loss.device_id, state, loss.event_time)
+        state, judged = self._judge(loss.device_id, state, loss.event_time)
+        return state, (*raised, *judged)
 
     def tick(
         self, state: VideoLossState, key: str, now: datetime, refs: References

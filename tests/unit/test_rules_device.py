@@ -93,7 +93,7 @@ def test_video_loss_needs_to_last(lasting_s: int, fires: bool) -> None:
     table = Table(VideoLossRule())
     table.feed(video_loss(True, T0))
     assert bool(table.tick(at(lasting_s))) is fires
-    found = table.feed(video_loss(False, at(lasting_s + 1)))
+    found = table.feed(video_loss(False, at(lasting_s)))  # back after exactly lasting_s
     assert bool(found) is fires  # a clear only for what was raised
     if fires:
         assert found[0].clears and found[0].subject == "CAM-KB-0001"
@@ -120,6 +120,28 @@ def test_loss_raised_on_a_later_event_and_cleared_when_every_channel_is_back() -
     assert raised.severity is Severity.MEDIUM and raised.first_seen == T0
     assert table.feed(video_loss(False, at(210), channel=1)) == []
     (cleared,) = table.feed(video_loss(False, at(220), channel=2))
+    assert cleared.clears
+
+
+def test_loss_past_the_grace_is_raised_on_its_restore_when_no_tick_came_in_between() -> None:
+    # A worker catching up on a backlog (or a timer slower than the events) may apply the restore before
+    # any tick saw the loss: the restore's own time shows the loss lasted 6 minutes: raise, then clear.
+    table = Table(VideoLossRule())
+    table.feed(video_loss(True, T0, channel=1))
+    raised, cleared = table.feed(video_loss(False, at(360), channel=1))
+    assert not raised.clears and raised.severity is Severity.MEDIUM and raised.first_seen == T0
+    assert "for 6 min" in raised.summary
+    assert cleared.clears and cleared.last_seen == at(360)
+    assert table.tick(at(600)) == [] and table.feed(video_loss(False, at(400), channel=1)) == []
+
+
+def test_a_later_loss_on_another_channel_raises_the_first_one_past_the_grace_once() -> None:
+    table = Table(VideoLossRule())
+    table.feed(video_loss(True, T0, channel=1))
+    (raised,) = table.feed(video_loss(True, at(300), channel=2))  # channel 1: 300 s lost by now
+    assert raised.first_seen == T0 and not raised.clears
+    assert table.feed(video_loss(False, at(320), channel=1)) == []  # channel 2 still lost: no clear yet
+    (cleared,) = table.feed(video_loss(False, at(330), channel=2))
     assert cleared.clears
 
 
