@@ -32,7 +32,8 @@ from pipeline.simulate.scenarios.base import (
 from pipeline.simulate.world import STATION_EXIT_KINDS, has_subtype
 
 FACE_AFTER_GATE_S = 15.0  # the exit hall's face system sees the face shortly after the ID read
-FACE_IN_TOWN_S = 300.0  # a taxi ride later, a street face system in town sees it
+# A taxi ride later (at least three minutes, at 60 km/h), a street face system in town sees it.
+FACE_IN_TOWN_MIN_S, TAXI_KMH = 180.0, 60.0
 # The street system is at least this far from the gate: twice the radius within which hits are 'one place'.
 AWAY_FROM_GATE_KM = 2 * RuleSettings().corroboration_radius_m / 1000.0
 WATCHED_SIMILARITY = 0.94
@@ -52,23 +53,25 @@ def _exit_gates(ctx: ScenarioContext) -> list[DeviceRecord]:
     return exits
 
 
-def _street_face_system(ctx: ScenarioContext, gate: DeviceRecord) -> DeviceRecord:
-    """The nearest face system in town (no site) that is clearly not at the gate's place."""
-    here = (gate.place.lat, gate.place.lon)
-
-    def away(system: DeviceRecord) -> float:
-        return distance_km((system.place.lat, system.place.lon), here)
-
-    systems = ctx.devices(
-        DeviceFamily.FACE_RECOGNITION,
-        lambda s: s.site_id is None and ctx.is_free(s) and away(s) >= AWAY_FROM_GATE_KM,
-    )
-    if not systems:
+def _exit_and_street_face_system(ctx: ScenarioContext) -> tuple[DeviceRecord, DeviceRecord, float]:
+    """The free station exit gate and face system in town (no site) nearest each other that are clearly
+    not at one place, and their distance in km."""
+    systems = ctx.devices(DeviceFamily.FACE_RECOGNITION, lambda s: s.site_id is None and ctx.is_free(s))
+    best: tuple[float, DeviceRecord, DeviceRecord] | None = None
+    for gate in (g for g in _exit_gates(ctx) if ctx.is_free(g)):
+        here = (gate.place.lat, gate.place.lon)
+        for system in systems:
+            km = distance_km((system.place.lat, system.place.lon), here)
+            if km >= AWAY_FROM_GATE_KM and (best is None or km < best[0]):
+                best = (km, gate, system)
+    if best is None:
         raise ScenarioError(
             f"the registry has no face-recognition system in town at least {AWAY_FROM_GATE_KM:g} km "
-            "from a station exit"
+            "from a free station exit gate"
         )
-    return ctx.choose([min(systems, key=away)], "face system in town")
+    km, gate, system = best
+    gate = ctx.choose([gate], "station exit gate")
+    return gate, ctx.choose([system], "face system in town"), km
 
 
 def _exit_with_face_system(ctx: ScenarioContext) -> tuple[DeviceRecord, DeviceRecord]:
@@ -142,9 +145,9 @@ def _gate_then_face(
 def wanted_person_station(ctx: ScenarioContext, begin_ts: float) -> Injection:
     name = "wanted-person-station"
     wanted, token, injection = _watched_person(ctx, name, priority=1)
-    gate = ctx.choose(_exit_gates(ctx), "station exit gate")
-    camera = _street_face_system(ctx, gate)
-    km = distance_km((gate.place.lat, gate.place.lon), (camera.place.lat, camera.place.lon))
+    gate, camera, km = _exit_and_street_face_system(ctx)
+    ride_s = max(FACE_IN_TOWN_MIN_S, 3600.0 * km / TAXI_KMH)
+    within = ride_s <= RuleSettings().corroboration_window.total_seconds()
     _gate_then_face(
         ctx,
         injection,
@@ -155,9 +158,10 @@ def wanted_person_station(ctx: ScenarioContext, begin_ts: float) -> Injection:
             (gate, begin_ts, "ID read at a station exit; the gate let them pass"),
             (
                 camera,
-                begin_ts + FACE_IN_TOWN_S,
-                f"candidate similarity {WATCHED_SIMILARITY}, in town {km:.1f} km from the station: "
-                "another place, so no corroboration incident",
+                begin_ts + ride_s,
+                f"candidate similarity {WATCHED_SIMILARITY}, in town {km:.1f} km from the station, "
+                f"{ride_s / 60:.0f} min later ({'within' if within else 'after'} the corroboration "
+                "window): another place, so no incident",
             ),
         ),
     )
