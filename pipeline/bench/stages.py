@@ -115,6 +115,7 @@ def city_workload(
     from pipeline.bench.watchlist import watch_entries, watch_plates
     from pipeline.bench.work import build_stage_work
     from pipeline.city import build_city
+    from pipeline.city.records import grid_cell_records
     from pipeline.rules.references import References
     from pipeline.topics import Topics
 
@@ -122,8 +123,9 @@ def city_workload(
     plates = watch_plates(watchlist)
     entries = [PlateWatchEntry.model_validate_json(value) for _, value in watch_entries(plates)]
     refs = References.from_records(
-        city.devices, city.sites, city.crowd_zones, city.depots, city.permits, entries
-    )
+        city.devices, city.sites, city.crowd_zones, city.depots, city.permits, entries,
+        grid_cells=grid_cell_records(city),
+    )  # fmt: skip
     work = build_stage_work(settings, refs, Topics("bench-stages", settings.kafka.partitions, 1))
     by_family, messages = city_raw_messages(city, events, gateway, window_ms, seed, tuple(plates[:20]))
     return work, by_family, messages

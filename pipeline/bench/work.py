@@ -132,6 +132,7 @@ def build_stage_work(settings: Settings, refs: References, outputs: Topics) -> S
         devices=refs.devices,
         plate_watchlist=refs.plate_watchlist,
         person_watchlist=refs.person_watchlist,
+        grid_cells=refs.grid_cells,
         event_time_limits=EventTimeLimits(
             max_ahead=timedelta(seconds=pipeline.max_event_ahead_s),
             max_age=timedelta(seconds=pipeline.max_event_age_s),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 from pydantic import SecretStr
 
 from pipeline.settings import PrivacySettings, Settings
@@ -95,8 +95,15 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 60)
     return found
 
 
-def wait_for(condition: Callable[[], T], timeout_s: float, what: str, log_path: Path | None = None) -> T:
-    """Poll ``condition`` until it returns a truthy value; fail naming ``what`` (and the worker's log)."""
+def wait_for(
+    condition: Callable[[], T],
+    timeout_s: float,
+    what: str,
+    log_path: Path | None = None,
+    explain: Callable[[], str] | None = None,
+) -> T:
+    """Poll ``condition`` until it returns a truthy value; fail naming ``what``, with the worker's log
+    and what ``explain`` says of the state (e.g. ``group_lag``)."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = condition()
@@ -104,9 +111,35 @@ def wait_for(condition: Callable[[], T], timeout_s: float, what: str, log_path: 
             return value
         if time.monotonic() > deadline:
             tail = ""
+            if explain is not None:
+                try:
+                    tail += "\n--- " + explain()
+                except Exception as exc:  # the explanation must not hide the failure
+                    tail += f"\n--- no explanation: {exc!r}"
             if log_path is not None and log_path.exists():
-                tail = "\n--- worker log (last 40 lines) ---\n" + "\n".join(
+                tail += "\n--- worker log (last 40 lines) ---\n" + "\n".join(
                     log_path.read_text(errors="replace").splitlines()[-40:]
                 )
             raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}{tail}")
         time.sleep(0.5)
+
+
+def group_lag(settings: Settings) -> str:
+    """The worker group's committed offset against the end offset of every partition of its stream
+    topics that still has messages waiting: which partition a stalled run left behind."""
+    topics = Topics.from_settings(settings.kafka)
+    group = f"{topics.prefix}-{settings.pipeline.app_id}"
+    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers, "group.id": group,
+                         "enable.auto.commit": False})  # fmt: skip
+    try:
+        specs = [s for s in topics.specs(settings.pipeline.app_id) if s.cleanup == "delete"]
+        tps = [TopicPartition(s.name, p) for s in specs for p in range(s.partitions)]
+        lines = []
+        for tp in consumer.committed(tps, timeout=10):
+            _, end = consumer.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=10)
+            start = max(tp.offset, 0)
+            if end > start:
+                lines.append(f"{tp.topic}[{tp.partition}]: committed {tp.offset}, end {end}")
+        return f"group {group}, partitions with messages waiting:\n" + ("\n".join(lines) or "none")
+    finally:
+        consumer.close()

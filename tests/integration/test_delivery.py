@@ -30,7 +30,14 @@ from pipeline.stack import LocalStack
 from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from tests.integration.conftest import make_stack_settings
-from tests.integration.helpers import free_port, prepared, running_worker, scenario_settings, wait_for
+from tests.integration.helpers import (
+    free_port,
+    group_lag,
+    prepared,
+    running_worker,
+    scenario_settings,
+    wait_for,
+)
 from tests.integration.load import MixedLoad, publish_registry
 
 pytestmark = pytest.mark.integration
@@ -150,7 +157,8 @@ def test_worker_killed_mid_stream_loses_nothing_and_duplicates_nothing(
     second_log = tmp_path / "worker-2.log"
     with running_worker(settings, second_log) as second:
         load.wait()
-        wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", second_log)
+        wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", second_log,
+                 explain=lambda: group_lag(settings))  # fmt: skip
         assert second.poll() is None
     assert_exactly_once(client, load)
 
@@ -182,7 +190,8 @@ def test_clickhouse_away_for_30_s_under_load_loses_nothing(
         failures = metric(port, "warmcity_sink_insert_failures_total", table="plate_reads")
         stack.up()
         load.wait()
-        wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", log_path)
+        wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", log_path,
+                 explain=lambda: group_lag(settings))  # fmt: skip
         assert worker.poll() is None, "the worker must ride out the outage, not exit"
 
     assert failures > 0, "the sink never noticed ClickHouse was away"
@@ -215,7 +224,8 @@ def test_broker_restart_under_load_loses_nothing(
         time.sleep(10)
         stack.up()
         load.wait()
-        wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", log_path)
+        wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", log_path,
+                 explain=lambda: group_lag(settings))  # fmt: skip
         assert worker.poll() is None, "the worker must ride out the broker restart, not exit"
     assert_exactly_once(client, load)
 
@@ -244,8 +254,7 @@ def test_two_workers_through_rebalances_lose_nothing(
             time.sleep(5)
             with running_worker(settings, logs[2]) as third:
                 load.wait()
-                wait_for(
-                    lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", logs[2]
-                )
+                wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored",
+                         logs[2], explain=lambda: group_lag(settings))  # fmt: skip
                 assert second.poll() is None and third.poll() is None
     assert_exactly_once(client, load)
