@@ -262,25 +262,28 @@ class PipelineWorker:
             consumer: Any = self.app.consumer
             tps = [tp for tp in consumer.assignment() if tp.topic in raw_topics]
             if not tps or self.app.rebalancing:
+                watch.reset()
                 return
             try:
                 ends = await consumer.highwaters(*tps)
             except Exception as exc:  # a broker away: no judgement this round
                 log.debug("stall check skipped: %r", exc)
+                watch.reset()
                 return
             read = {(tp.topic, tp.partition): consumer._read_offset.get(tp) for tp in tps}
+            committed = {(tp.topic, tp.partition): consumer._committed_offset.get(tp) for tp in tps}
             end_by = {(tp.topic, tp.partition): ends.get(tp) for tp in tps}
-            to_revive, hopeless = watch.observe(read, end_by, time.monotonic())
+            to_revive, hopeless = watch.observe(read, committed, end_by, time.monotonic())
             for topic, partition in to_revive:
                 found = await revive(consumer, TP(topic, partition))
                 log.error(
-                    "raw partition %s[%d] has messages waiting (end offset %s) and nothing was read for "
+                    "raw partition %s[%d] has messages not committed (end offset %s) and did not move for "
                     "%.0f s: put back among the partitions fetched (%s)",
                     topic, partition, end_by[(topic, partition)], watch.stall_s, found,
                 )  # fmt: skip
             if hopeless:
                 self.stalled = hopeless
-                error = StalledPartitions(hopeless, watch.stall_s)
+                error = StalledPartitions(hopeless, watch.give_up_s)
                 log.critical("%s", error)
                 await self.app.crash(error)
 

@@ -1,77 +1,99 @@
-"""A watchdog for raw partitions that are assigned, have messages waiting, and are never read.
+"""A watchdog for raw partitions that are assigned, have messages not yet committed, and do not move.
 
-With two workers, the benchmark's phase (f) twice ended with a few raw partitions that the group had never
-committed (committed offset -1001, messages waiting) after the start-up rebalance, while every other
-partition was drained: the new owner never fetched them. Nothing was lost (their offsets were never
-committed, so a restart reads them), but nothing moved either. faust-streaming has open reports of the
-kind (issues #629 and #166); the cause is not pinned down here.
+faust-streaming (0.15 here, on aiokafka) can lose track of a partition around a rebalance. Seen here:
+- with two workers, the benchmark's phase (f) twice ended with a few raw partitions that the group had
+  never committed (committed offset -1001, messages waiting) after the start-up rebalance;
+- with one worker restarted after a SIGKILL (``tests/integration/test_delivery.py``, about one run in
+  six on a loaded machine), aiokafka had consumed a raw partition to its end (its position at the end
+  offset) while Faust had handed none of it to the streams (no read offset), and in the same run another
+  partition's committed offset stayed behind although its messages had been read.
+Nothing is lost either way (what is not committed is read again by whoever owns the partition next),
+but nothing moves until then. faust-streaming has open reports of the kind (issues #629 and #166).
 
-Every ``CHECK_EVERY_S`` the watchdog compares, for each raw partition this worker is assigned, the offset
-Faust last handed to the streams with the partition's end offset. A partition that has messages waiting
-and whose read offset has not moved for ``stall_s`` is stalled:
-1. the first time, the watchdog logs an error naming it and what Faust and aiokafka know of it, puts it
-   back among the partitions the fetcher asks for (the flow-control sets of Faust's consumer; a
-   partition left out of them is never fetched) and seeks it to its committed offset (``revive``);
-2. if it is still stalled ``stall_s`` later, the worker stops with ``EXIT_STALLED`` so that its supervisor
-   (Kubernetes, compose, systemd) starts it again, which re-reads from the committed offsets.
-Raw partitions only: their agents depend on nothing but Kafka, whereas the sinks legitimately wait while
-ClickHouse is away.
+Every ``CHECK_EVERY_S`` the watchdog looks, for each raw partition this worker is assigned, at the offset
+Faust last handed to the streams, the offset it last committed, and the partition's end offset. A
+partition whose committed offset is behind its end, and where neither the read nor the committed offset
+moved for ``stall_s``, is stalled:
+1. the watchdog logs an error naming it and what Faust and aiokafka know of it, puts it back among the
+   partitions the fetcher asks for and seeks it to its committed offset (``revive``), which hands the
+   uncommitted messages to the streams again (the sinks store them idempotently);
+2. if its committed offset has still not moved ``give_up_s`` later, the worker stops with
+   ``EXIT_STALLED`` so that its supervisor (Kubernetes, compose, systemd) starts it again, which re-reads
+   from the committed offsets.
+A round that cannot judge (a rebalance, the broker away) starts every clock again: a stall must be seen
+for the whole ``stall_s``. Raw partitions only: their agents depend on nothing but Kafka, whereas the sinks
+legitimately wait while ClickHouse is away.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 10.0
-DEFAULT_STALL_S = 120.0
+DEFAULT_STALL_S = 30.0
+DEFAULT_GIVE_UP_S = 120.0
 EXIT_STALLED = 4
 
 Partition = tuple[str, int]
+Offsets = Mapping[Partition, int | None]
+
+
+@dataclass
+class _Seen:
+    progress: tuple[int | None, int | None]  # (read, committed) when last seen moving
+    since: float
+    revived_at: float | None = None
+    committed_at_revival: int | None = None
 
 
 @dataclass
 class StallWatch:
-    """Pure bookkeeping: which partitions have had messages waiting and no read progress for stall_s."""
+    """Pure bookkeeping: which raw partitions stopped moving with messages not committed."""
 
     stall_s: float = DEFAULT_STALL_S
-    _since: dict[Partition, tuple[int | None, float]] = field(default_factory=dict)
-    _revived: dict[Partition, float] = field(default_factory=dict)
+    give_up_s: float = DEFAULT_GIVE_UP_S
+    _seen: dict[Partition, _Seen] = field(default_factory=dict)
 
     def observe(
-        self, read: Mapping[Partition, int | None], ends: Mapping[Partition, int | None], now: float
+        self, read: Offsets, committed: Offsets, ends: Offsets, now: float
     ) -> tuple[list[Partition], list[Partition]]:
-        """(partitions to revive, partitions still stalled after a revival) for this round. ``read``: the
-        last offset handed to the streams (None: nothing yet); ``ends``: the partitions' end offsets."""
+        """(partitions to revive, partitions still stalled ``give_up_s`` after their revival) for this
+        round. ``read``: the last offset handed to the streams (None: nothing yet); ``committed``: the
+        next offset the group will read (None or negative: never committed); ``ends``: end offsets."""
         revive, hopeless = [], []
         for tp in sorted(ends):
-            end, offset = ends[tp], read.get(tp)
-            waiting = end is not None and end > (offset + 1 if offset is not None else 0)
-            seen = self._since.get(tp)
-            if not waiting or seen is None or seen[0] != offset:
-                self._since[tp] = (offset, now)
-                self._revived.pop(tp, None)
+            end, offset, done = ends[tp], read.get(tp), committed.get(tp)
+            floor = done if done is not None and done >= 0 else 0
+            if end is None or end <= floor:  # everything committed: nothing to watch
+                self._seen.pop(tp, None)
                 continue
-            if now - seen[1] < self.stall_s:
-                continue
-            revived_at = self._revived.get(tp)
-            if revived_at is None:
-                self._revived[tp] = now
+            seen, progress = self._seen.get(tp), (offset, done)
+            if seen is None:
+                self._seen[tp] = _Seen(progress, now)
+            elif seen.revived_at is not None:
+                if done is not None and (
+                    seen.committed_at_revival is None or done > seen.committed_at_revival
+                ):
+                    self._seen[tp] = _Seen(progress, now)  # committed again since the revival: healed
+                elif now - seen.revived_at >= self.give_up_s:
+                    hopeless.append(tp)
+            elif progress != seen.progress:
+                seen.progress, seen.since = progress, now
+            elif now - seen.since >= self.stall_s:
+                seen.revived_at, seen.committed_at_revival = now, done
                 revive.append(tp)
-            elif now - revived_at >= self.stall_s:
-                hopeless.append(tp)
-        self.forget(ends)
+        for tp in [tp for tp in self._seen if tp not in ends]:
+            del self._seen[tp]
         return revive, hopeless
 
-    def forget(self, keep: Iterable[Partition]) -> None:
-        kept = set(keep)
-        for table in (self._since, self._revived):
-            for tp in [tp for tp in table if tp not in kept]:
-                del table[tp]
+    def reset(self) -> None:
+        """A round that could not judge: every stall must be seen whole again."""
+        self._seen.clear()
 
 
 class StalledPartitions(Exception):
@@ -80,8 +102,9 @@ class StalledPartitions(Exception):
     def __init__(self, partitions: list[Partition], stall_s: float) -> None:
         names = ", ".join(f"{topic}[{partition}]" for topic, partition in partitions)
         super().__init__(
-            f"raw partitions {names} have messages waiting and were not read for {2 * stall_s:.0f} s, once "
-            "revived: stopping so that the supervisor starts the worker again (nothing of them was committed)"
+            f"raw partitions {names} have messages not committed and did not move for {stall_s:.0f} s after "
+            "they were revived: stopping so that the supervisor starts the worker again (what was not "
+            "committed is read again)"
         )
         self.partitions = partitions
 

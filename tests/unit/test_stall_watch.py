@@ -1,5 +1,6 @@
-"""The stalled-partition watchdog: a raw partition with messages waiting and no read progress for
-stall_s is revived once, and reported hopeless stall_s later; progress or an empty backlog resets it."""
+"""The stalled-partition watchdog: a raw partition with messages not committed and neither read nor
+commit progress for stall_s is revived once, and reported hopeless give_up_s later unless it committed
+since; progress, a fully committed partition or a round that cannot judge resets it."""
 
 from __future__ import annotations
 
@@ -11,36 +12,57 @@ from pipeline.worker.stall_watch import StalledPartitions, StallWatch, revive
 A, B = ("raw.camera", 5), ("raw.plate", 0)
 
 
+NONE: dict[Any, int | None] = {}
+
+
 def test_a_partition_that_never_moves_is_revived_then_hopeless() -> None:
-    watch = StallWatch(stall_s=100)
-    assert watch.observe({}, {A: 22}, 0) == ([], [])
-    assert watch.observe({}, {A: 22}, 99) == ([], [])
-    assert watch.observe({}, {A: 22}, 100) == ([A], [])
-    assert watch.observe({}, {A: 22}, 150) == ([], [])
-    assert watch.observe({}, {A: 22}, 200) == ([], [A])
+    watch = StallWatch(stall_s=30, give_up_s=100)
+    assert watch.observe({}, NONE, {A: 22}, 0) == ([], [])
+    assert watch.observe({}, NONE, {A: 22}, 29) == ([], [])
+    assert watch.observe({}, NONE, {A: 22}, 30) == ([A], [])
+    assert watch.observe({}, NONE, {A: 22}, 100) == ([], [])
+    assert watch.observe({}, NONE, {A: 22}, 130) == ([], [A])
 
 
-def test_progress_or_no_backlog_resets_the_clock() -> None:
-    watch = StallWatch(stall_s=100)
-    watch.observe({A: 10, B: 4}, {A: 50, B: 5}, 0)  # B: read 4 of 0..4, nothing waiting
-    assert watch.observe({A: 11, B: 4}, {A: 50, B: 5}, 100) == ([], [])  # A moved
-    assert watch.observe({A: 11, B: 4}, {A: 50, B: 5}, 199) == ([], [])
-    assert watch.observe({A: 11, B: 4}, {A: 50, B: 5}, 200) == ([A], [])
-    assert watch.observe({A: 12, B: 4}, {A: 50, B: 5}, 310) == ([], [])  # it moved after the revival
-    assert watch.observe({A: 12, B: 4}, {A: 50, B: 5}, 410) == ([A], [])  # a new stall: revived again
+def test_read_or_commit_progress_resets_the_clock() -> None:
+    watch = StallWatch(stall_s=100, give_up_s=100)
+    watch.observe({A: 10, B: 4}, {A: 5, B: 5}, {A: 50, B: 5}, 0)  # B: all committed, nothing to watch
+    assert watch.observe({A: 11, B: 4}, {A: 5, B: 5}, {A: 50, B: 5}, 100) == ([], [])  # A read on
+    assert watch.observe({A: 11, B: 4}, {A: 12, B: 5}, {A: 50, B: 5}, 199) == ([], [])  # A committed
+    assert watch.observe({A: 11, B: 4}, {A: 12, B: 5}, {A: 50, B: 5}, 299) == ([A], [])
+    assert watch.observe({A: 11}, {A: 30}, {A: 50}, 310) == ([], [])  # committed after the revival
+    assert watch.observe({A: 11}, {A: 30}, {A: 50}, 410) == ([A], [])  # a new stall: revived again
 
 
-def test_an_empty_partition_and_an_unknown_end_are_not_stalled() -> None:
+def test_read_to_the_end_but_not_committed_is_a_stall_too() -> None:
+    # The messages were handed to the streams and never acknowledged: the commit stays behind.
+    watch = StallWatch(stall_s=30, give_up_s=100)
+    assert watch.observe({A: 427}, {A: 158}, {A: 428}, 0) == ([], [])
+    assert watch.observe({A: 427}, {A: 158}, {A: 428}, 30) == ([A], [])
+    # Seeking moves the read offset back; only a commit beyond 158 counts as healed.
+    assert watch.observe({A: None}, {A: 158}, {A: 428}, 60) == ([], [])
+    assert watch.observe({A: 300}, {A: 158}, {A: 428}, 130) == ([], [A])
+
+
+def test_fully_committed_empty_or_unknown_partitions_are_not_stalled() -> None:
     watch = StallWatch(stall_s=10)
     for now in (0, 20, 40):
-        assert watch.observe({}, {A: 0, B: None}, now) == ([], [])
+        assert watch.observe({A: 4}, {A: 5, B: -1001}, {A: 5, B: 0, (B[0], 1): None}, now) == ([], [])
+
+
+def test_a_round_that_cannot_judge_starts_the_clocks_again() -> None:
+    watch = StallWatch(stall_s=30)
+    watch.observe({}, NONE, {A: 5}, 0)
+    watch.reset()  # e.g. the broker was away at 10 s
+    assert watch.observe({}, NONE, {A: 5}, 35) == ([], [])
+    assert watch.observe({}, NONE, {A: 5}, 65) == ([A], [])
 
 
 def test_partitions_no_longer_assigned_are_forgotten() -> None:
     watch = StallWatch(stall_s=10)
-    watch.observe({}, {A: 5}, 0)
-    watch.observe({}, {B: 5}, 5)  # A revoked
-    assert watch.observe({}, {A: 5, B: 5}, 15) == ([B], [])  # A starts again from 15
+    watch.observe({}, NONE, {A: 5}, 0)
+    watch.observe({}, NONE, {B: 5}, 5)  # A revoked
+    assert watch.observe({}, NONE, {A: 5, B: 5}, 15) == ([B], [])  # A starts again from 15
 
 
 class FakeConsumer:
@@ -84,4 +106,4 @@ def test_a_partition_never_committed_is_sought_to_its_earliest_offset() -> None:
 
 def test_the_crash_reason_names_the_partitions() -> None:
     text = str(StalledPartitions([A, B], 120))
-    assert "raw.camera[5]" in text and "raw.plate[0]" in text and "240 s" in text
+    assert "raw.camera[5]" in text and "raw.plate[0]" in text and "120 s" in text
