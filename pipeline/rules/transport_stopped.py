@@ -4,7 +4,8 @@ Key and subject: the plate. A fix at or below ``stop_speed_kmh`` starts (or cont
 first fix's position; a stop within ``stop_exempt_radius_m`` of the permit's depot or destination site
 (or the route's ends) is loading or unloading and never fires. A stop elsewhere fires (high) once it
 has lasted strictly longer than the permit's ``max_stop_minutes``: on a later fix, or by ``tick`` when
-fixes stopped coming (a silent standing truck is no less worrying). The next moving fix clears it.
+fixes stopped coming (a silent standing truck is no less worrying). The next moving fix clears it; a
+moving fix that ends a silence past the limit, with no tick in between, raises it and clears it.
 Late fixes (older than the newest) are ignored. Must not judge the corridor: ``explosives.off_corridor``
 does, and a truck may be both.
 """
@@ -100,9 +101,16 @@ class StoppedTooLongRule:
             site_id=item.site_id,
         )
         if fix.speed_kmh > self.settings.stop_speed_kmh:
+            raised: tuple[Detection, ...] = ()
+            if state is not None and stop is not None and not stop.alerted:
+                # What a tick at this fix's time would have found, had one come during the silence
+                # (a backlog, a compressed clock): the outcome must not depend on when ticks happen.
+                judged, raised = self._judge(fix.plate, state, fix.event_time)
+                stop = judged.stop
             if stop is None or not stop.alerted:
-                return new_state, ()
-            return new_state, (self._detection(fix.plate, new_state, stop, fix.event_time, clears=True),)
+                return new_state, raised
+            cleared = self._detection(fix.plate, new_state, stop, fix.event_time, clears=True)
+            return new_state, (*raised, cleared)
         if stop is None:
             stop = Stop(
                 since=fix.event_time,

@@ -153,3 +153,21 @@ def test_unknown_permit_uses_the_default_limit() -> None:
 def test_permit_limit_is_used() -> None:
     table = Table(StoppedTooLongRule(), refs(permits=[permit(max_stop_minutes=5.0)]))
     assert len(standing(table, ON_ROUTE, 6.0)) == 1
+
+
+def test_a_stop_that_outlasted_its_limit_in_silence_fires_on_the_next_moving_fix() -> None:
+    # No tick came between the last standing fix and the moving one (a backlog, a compressed clock):
+    # the moving fix must raise what a tick at the limit would have raised, and clear it.
+    table = stopped_table()
+    table.feed(position(LAT, ON_ROUTE, at(0), speed=0.0))
+    table.feed(position(LAT, ON_ROUTE, at(minutes=5), speed=0.0))
+    raised, cleared = table.feed(position(LAT, ON_ROUTE, at(minutes=30), speed=40.0))
+    assert (raised.rule, raised.clears, cleared.clears) == ("explosives.stopped_too_long", False, True)
+    assert raised.first_seen == at(0) and "standing for 30 min" in raised.summary
+    assert table.tick(at(minutes=40)) == []  # judged once
+
+
+def test_a_silent_stop_within_its_limit_then_moving_raises_nothing() -> None:
+    table = stopped_table()
+    table.feed(position(LAT, ON_ROUTE, at(0), speed=0.0))
+    assert table.feed(position(LAT, ON_ROUTE, at(minutes=15), speed=40.0)) == []
