@@ -7,7 +7,7 @@ No Faust here either: the agents in ``app.py`` move messages; this module decide
   owning that partition owns the key's state; the inputs of one partition travel as one JSON array. A
   rule may say beforehand that it would do nothing with an input (``wants``), which saves the message.
 - ``apply``: one ``RuleInput`` against its key's stored state; returns the new stored state and detections.
-- ``tick``: time acting on one stored state (a heartbeat that never came), driven by stream time.
+- ticks: a tick input lets time act on one stored state (a heartbeat that never came), by stream time.
 - ``due_of``: when time will next act on a stored state, which ``due_times.DueTimes`` remembers per key.
 """
 
@@ -267,12 +267,8 @@ class DetectionEngine:
         due = self.due_of(table_key_, stored)
         return due is not None and due <= self.clock.now
 
-    def tick(self, table_key_: str, stored: bytes) -> tuple[bytes | None, list[Detection]] | None:
-        """Let time act on one stored state; None when nothing is due (the state stays as it is)."""
-        ticked = self._ticked(table_key_, stored)
-        return None if ticked is None else (ticked.stored, ticked.detections)
-
     def _ticked(self, table_key_: str, stored: bytes) -> Applied | None:
+        """Let time act on one stored state; None when nothing is due (the state stays as it is)."""
         if not self.is_due(table_key_, stored):
             return None
         rule_name, _, key = table_key_.partition("|")
