@@ -1,6 +1,6 @@
 """Effectively-once delivery under faults, with real processes: a worker killed with SIGKILL mid-stream,
-ClickHouse stopped for 30 s under load, the Kafka broker restarted under load, and two workers through
-rebalances.
+ClickHouse stopped for 30 s under load, the Kafka broker restarted under load, two workers through
+rebalances, and one of two workers killed with SIGKILL.
 
 Every test compares what was sent with what analysts read, id by id: each event must be in the
 deduplicating views exactly once, none missing, none extra. These tests stop and start servers, so they
@@ -257,4 +257,33 @@ def test_two_workers_through_rebalances_lose_nothing(
                 wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored",
                          logs[2], explain=lambda: group_lag(settings))  # fmt: skip
                 assert second.poll() is None and third.poll() is None
+    assert_exactly_once(client, load)
+
+
+def test_one_of_two_workers_killed_mid_stream_loses_nothing(
+    scenario: tuple[Settings, Topics, LocalStack], tmp_path: Path
+) -> None:
+    """Two workers share the partitions; one is killed with SIGKILL mid-stream. The group notices only
+    when its session expires; the survivor then takes its partitions from their committed offsets (and
+    its rule state from the changelogs): every event once in the views."""
+    settings, topics, _ = scenario
+    client = clickhouse_client(settings.clickhouse)
+    load = MixedLoad(settings.kafka.bootstrap_servers, topics, total=16_000, rate=800).start()
+    second_settings = replace(
+        settings,
+        pipeline=settings.pipeline.model_copy(
+            update={"metrics_port": free_port(), "data_dir": tmp_path / "worker-2"}
+        ),
+    )
+    logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
+    with running_worker(settings, logs[0]) as first, running_worker(second_settings, logs[1]) as second:
+        wait_for(lambda: stored(client, "plate_reads") >= 1500, 180, "the first plate reads", logs[0])
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(10)
+        assert first.returncode == -signal.SIGKILL
+        assert stored(client, "plate_reads") < len(load.plate_ids), "the worker was killed after the stream"
+        load.wait()
+        wait_for(lambda: all_stored(client, load), ALL_STORED_TIMEOUT_S, "every event stored", logs[1],
+                 explain=lambda: group_lag(settings))  # fmt: skip
+        assert second.poll() is None
     assert_exactly_once(client, load)
