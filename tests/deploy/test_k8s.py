@@ -435,6 +435,20 @@ def test_only_workers_and_migrate_reach_clickhouses_write_port(overlay: tuple[st
     assert reachable(objects, 9009) == set()
 
 
+def test_an_analysts_pod_reaches_clickhouse_natively_and_over_http(overlay: tuple[str, Objects]) -> None:
+    # warmcity query speaks the native protocol (clickhouse-driver); Grafana's datasource speaks HTTP.
+    policy = one(overlay[1], "NetworkPolicy", "clickhouse-ingress")
+    reader = {"warmcity.io/clickhouse-reader": "true"}
+    ports = {
+        p["port"]
+        for rule in policy["spec"]["ingress"]
+        for peer in rule["from"]
+        if "namespaceSelector" not in peer and selects(peer["podSelector"], reader)
+        for p in rule["ports"]
+    }
+    assert ports == {9000, 8123}
+
+
 def test_service_monitor_scrapes_the_workers_metrics(overlay: tuple[str, Objects]) -> None:
     objects = overlay[1]
     monitor = one(objects, "ServiceMonitor")
