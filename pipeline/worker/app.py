@@ -61,6 +61,7 @@ from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.batching import take_weighted
 from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_partition, rule_input_json
+from pipeline.worker.gaps import refuse_gaps
 from pipeline.worker.heap import freeze_heap
 from pipeline.worker.intake_metrics import observe_intake
 from pipeline.worker.references import ReferenceFeeds
@@ -251,6 +252,7 @@ class PipelineWorker:
 
         @self.app.on_partitions_assigned.connect
         def _assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
+            refuse_gaps(self.app.consumer)  # before anything of the assignment is read (see gaps.py)
             clock.assigned(raw(args[0]))  # the set of assigned topic-partitions
 
     def _wire_stall_watch(self) -> None:
@@ -270,15 +272,14 @@ class PipelineWorker:
                 log.debug("stall check skipped: %r", exc)
                 watch.reset()
                 return
-            read = {(tp.topic, tp.partition): consumer._read_offset.get(tp) for tp in tps}
             committed = {(tp.topic, tp.partition): consumer._committed_offset.get(tp) for tp in tps}
             end_by = {(tp.topic, tp.partition): ends.get(tp) for tp in tps}
-            to_revive, hopeless = watch.observe(read, committed, end_by, time.monotonic())
+            to_revive, hopeless = watch.observe(committed, end_by, time.monotonic())
             for topic, partition in to_revive:
                 found = await revive(consumer, TP(topic, partition))
                 log.error(
-                    "raw partition %s[%d] has messages not committed (end offset %s) and did not move for "
-                    "%.0f s: put back among the partitions fetched (%s)",
+                    "raw partition %s[%d] has messages not committed (end offset %s) and its commit did not "
+                    "move for %.0f s: put back among the partitions fetched (%s)",
                     topic, partition, end_by[(topic, partition)], watch.stall_s, found,
                 )  # fmt: skip
             if hopeless:

@@ -11,9 +11,9 @@ Nothing is lost either way (what is not committed is read again by whoever owns 
 but nothing moves until then. faust-streaming has open reports of the kind (issues #629 and #166).
 
 Every ``CHECK_EVERY_S`` the watchdog looks, for each raw partition this worker is assigned, at the offset
-Faust last handed to the streams, the offset it last committed, and the partition's end offset. A
-partition whose committed offset is behind its end, and where neither the read nor the committed offset
-moved for ``stall_s``, is stalled:
+it last committed and the partition's end offset. A partition whose committed offset is behind its end
+and has not moved for ``stall_s`` is stalled, whether nothing of it was read or it was read on past
+messages never processed (``gaps.py``):
 1. the watchdog logs an error naming it and what Faust and aiokafka know of it, puts it back among the
    partitions the fetcher asks for and seeks it to its committed offset (``revive``), which hands the
    uncommitted messages to the streams again (the sinks store them idempotently);
@@ -45,7 +45,7 @@ Offsets = Mapping[Partition, int | None]
 
 @dataclass
 class _Seen:
-    progress: tuple[int | None, int | None]  # (read, committed) when last seen moving
+    progress: int | None  # the committed offset when last seen moving
     since: float
     revived_at: float | None = None
     committed_at_revival: int | None = None
@@ -60,19 +60,21 @@ class StallWatch:
     _seen: dict[Partition, _Seen] = field(default_factory=dict)
 
     def observe(
-        self, read: Offsets, committed: Offsets, ends: Offsets, now: float
+        self, committed: Offsets, ends: Offsets, now: float
     ) -> tuple[list[Partition], list[Partition]]:
         """(partitions to revive, partitions still stalled ``give_up_s`` after their revival) for this
-        round. ``read``: the last offset handed to the streams (None: nothing yet); ``committed``: the
-        next offset the group will read (None or negative: never committed); ``ends``: end offsets."""
+        round. ``committed``: the next offset the group will read (None or negative: never committed);
+        ``ends``: end offsets."""
         revive, hopeless = [], []
         for tp in sorted(ends):
-            end, offset, done = ends[tp], read.get(tp), committed.get(tp)
+            end, done = ends[tp], committed.get(tp)
             floor = done if done is not None and done >= 0 else 0
             if end is None or end <= floor:  # everything committed: nothing to watch
                 self._seen.pop(tp, None)
                 continue
-            seen, progress = self._seen.get(tp), (offset, done)
+            # Commits alone tell progress: a partition read on while its commit stays put (messages
+            # skipped by Faust, see gaps.py) is as stalled as one never read.
+            seen, progress = self._seen.get(tp), done
             if seen is None:
                 self._seen[tp] = _Seen(progress, now)
             elif seen.revived_at is not None:

@@ -1,12 +1,14 @@
-"""The stalled-partition watchdog: a raw partition with messages not committed and neither read nor
-commit progress for stall_s is revived once, and reported hopeless give_up_s later unless it committed
-since; progress, a fully committed partition or a round that cannot judge resets it."""
+"""The stalled-partition watchdog: a raw partition with messages not committed and no commit progress for
+stall_s is revived once, and reported hopeless give_up_s later unless it committed since; progress, a
+fully committed partition or a round that cannot judge resets it. Faust's gaps are refused."""
 
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
+from pipeline.worker.gaps import refuse_gaps
 from pipeline.worker.stall_watch import StalledPartitions, StallWatch, revive
 
 A, B = ("raw.camera", 5), ("raw.plate", 0)
@@ -15,54 +17,63 @@ A, B = ("raw.camera", 5), ("raw.plate", 0)
 NONE: dict[Any, int | None] = {}
 
 
-def test_a_partition_that_never_moves_is_revived_then_hopeless() -> None:
+def test_a_partition_whose_commit_never_moves_is_revived_then_hopeless() -> None:
     watch = StallWatch(stall_s=30, give_up_s=100)
-    assert watch.observe({}, NONE, {A: 22}, 0) == ([], [])
-    assert watch.observe({}, NONE, {A: 22}, 29) == ([], [])
-    assert watch.observe({}, NONE, {A: 22}, 30) == ([A], [])
-    assert watch.observe({}, NONE, {A: 22}, 100) == ([], [])
-    assert watch.observe({}, NONE, {A: 22}, 130) == ([], [A])
+    assert watch.observe(NONE, {A: 22}, 0) == ([], [])
+    assert watch.observe(NONE, {A: 22}, 29) == ([], [])
+    assert watch.observe(NONE, {A: 22}, 30) == ([A], [])
+    assert watch.observe(NONE, {A: 22}, 100) == ([], [])
+    assert watch.observe(NONE, {A: 22}, 130) == ([], [A])
 
 
-def test_read_or_commit_progress_resets_the_clock() -> None:
+def test_commit_progress_resets_the_clock() -> None:
     watch = StallWatch(stall_s=100, give_up_s=100)
-    watch.observe({A: 10, B: 4}, {A: 5, B: 5}, {A: 50, B: 5}, 0)  # B: all committed, nothing to watch
-    assert watch.observe({A: 11, B: 4}, {A: 5, B: 5}, {A: 50, B: 5}, 100) == ([], [])  # A read on
-    assert watch.observe({A: 11, B: 4}, {A: 12, B: 5}, {A: 50, B: 5}, 199) == ([], [])  # A committed
-    assert watch.observe({A: 11, B: 4}, {A: 12, B: 5}, {A: 50, B: 5}, 299) == ([A], [])
-    assert watch.observe({A: 11}, {A: 30}, {A: 50}, 310) == ([], [])  # committed after the revival
-    assert watch.observe({A: 11}, {A: 30}, {A: 50}, 410) == ([A], [])  # a new stall: revived again
+    watch.observe({A: 5, B: 5}, {A: 50, B: 5}, 0)  # B: all committed, nothing to watch
+    assert watch.observe({A: 12, B: 5}, {A: 50, B: 5}, 99) == ([], [])  # A committed on
+    assert watch.observe({A: 12, B: 5}, {A: 60, B: 5}, 198) == ([], [])  # more arrived: not progress
+    assert watch.observe({A: 12, B: 5}, {A: 60, B: 5}, 199) == ([A], [])
+    assert watch.observe({A: 30}, {A: 60}, 210) == ([], [])  # committed after the revival: healed
+    assert watch.observe({A: 30}, {A: 60}, 310) == ([A], [])  # a new stall: revived again
 
 
-def test_read_to_the_end_but_not_committed_is_a_stall_too() -> None:
-    # The messages were handed to the streams and never acknowledged: the commit stays behind.
+def test_a_commit_stuck_behind_messages_read_past_it_is_a_stall() -> None:
+    # Faust skipped messages (gaps.py refuses to count them done): reads go on, the commit stays.
     watch = StallWatch(stall_s=30, give_up_s=100)
-    assert watch.observe({A: 427}, {A: 158}, {A: 428}, 0) == ([], [])
-    assert watch.observe({A: 427}, {A: 158}, {A: 428}, 30) == ([A], [])
-    # Seeking moves the read offset back; only a commit beyond 158 counts as healed.
-    assert watch.observe({A: None}, {A: 158}, {A: 428}, 60) == ([], [])
-    assert watch.observe({A: 300}, {A: 158}, {A: 428}, 130) == ([], [A])
+    assert watch.observe({A: 354}, {A: 1000}, 0) == ([], [])
+    assert watch.observe({A: 354}, {A: 1142}, 30) == ([A], [])
+    assert watch.observe({A: 354}, {A: 1142}, 60) == ([], [])  # the seek is under way
+    assert watch.observe({A: 1142}, {A: 1142}, 70) == ([], [])  # healed: all committed
+    assert watch.observe({A: 354}, {A: 1200}, 80) == ([], [])  # watched again from scratch
 
 
 def test_fully_committed_empty_or_unknown_partitions_are_not_stalled() -> None:
     watch = StallWatch(stall_s=10)
     for now in (0, 20, 40):
-        assert watch.observe({A: 4}, {A: 5, B: -1001}, {A: 5, B: 0, (B[0], 1): None}, now) == ([], [])
+        assert watch.observe({A: 5, B: -1001}, {A: 5, B: 0, (B[0], 1): None}, now) == ([], [])
 
 
 def test_a_round_that_cannot_judge_starts_the_clocks_again() -> None:
     watch = StallWatch(stall_s=30)
-    watch.observe({}, NONE, {A: 5}, 0)
+    watch.observe(NONE, {A: 5}, 0)
     watch.reset()  # e.g. the broker was away at 10 s
-    assert watch.observe({}, NONE, {A: 5}, 35) == ([], [])
-    assert watch.observe({}, NONE, {A: 5}, 65) == ([A], [])
+    assert watch.observe(NONE, {A: 5}, 35) == ([], [])
+    assert watch.observe(NONE, {A: 5}, 65) == ([A], [])
 
 
 def test_partitions_no_longer_assigned_are_forgotten() -> None:
     watch = StallWatch(stall_s=10)
-    watch.observe({}, NONE, {A: 5}, 0)
-    watch.observe({}, NONE, {B: 5}, 5)  # A revoked
-    assert watch.observe({}, NONE, {A: 5, B: 5}, 15) == ([B], [])  # A starts again from 15
+    watch.observe(NONE, {A: 5}, 0)
+    watch.observe(NONE, {B: 5}, 5)  # A revoked
+    assert watch.observe(NONE, {A: 5, B: 5}, 15) == ([B], [])  # A starts again from 15
+
+
+def test_a_refused_gap_is_not_counted_done() -> None:
+    consumer = SimpleNamespace(_add_gap=None)
+    refuse_gaps(consumer)
+    refuse = consumer._add_gap
+    assert asyncio.run(refuse(SimpleNamespace(topic="raw.school", partition=2), 176, 232)) is None
+    refuse_gaps(consumer)
+    assert consumer._add_gap is refuse  # installed once
 
 
 class FakeConsumer:

@@ -1,0 +1,42 @@
+"""Never commit past messages that were not processed: Faust's offset gaps refused.
+
+When the next message Faust hands to a stream is more than one offset past the last one it read from that
+partition, faust-streaming records the offsets in between as a *gap* and counts them as acknowledged, so
+the next commit moves past them (``Consumer._add_gap`` and ``_new_offset``). That is right for compacted
+topics and for transaction markers, where such offsets hold nothing to process. The worker's stream
+topics have neither: they are not compacted and nobody writes them in transactions. There a jump means
+that Faust dropped records it had fetched: seen in ``tests/integration/test_delivery.py`` with one of two
+workers killed, where the survivor committed raw partitions past 112 and 57 messages (contiguous offsets)
+that were never enriched nor stored.
+
+So the worker replaces ``_add_gap`` on its consumer: a jump is logged as an error and nothing is counted
+as acknowledged. The commit then stays at the first missing offset (nothing is lost: a restart reads from
+there), and the stall watchdog (``stall_watch``) sees a raw partition whose committed offset does not move,
+seeks it back to that offset and so has the missing messages handed to the streams again. Topics whose
+acknowledgements Faust ignores (the tables' changelogs, compacted) never reach ``_add_gap``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MARK = "_warmcity_refuses_gaps"
+
+
+def refuse_gaps(consumer: Any) -> None:
+    """Install the refusal on Faust's ``consumer`` (once; later calls do nothing)."""
+    if getattr(consumer, MARK, False):
+        return
+
+    async def _refuse_gap(tp: Any, offset_from: int, offset_to: int) -> None:
+        log.error(
+            "offsets %d..%d of %s[%d] were fetched but never handed to a stream; not committing past them "
+            "(the stall watchdog will have them read again)",
+            offset_from, offset_to, tp.topic, tp.partition,
+        )  # fmt: skip
+
+    consumer._add_gap = _refuse_gap
+    setattr(consumer, MARK, True)
