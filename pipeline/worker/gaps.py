@@ -9,11 +9,18 @@ that Faust dropped records it had fetched: seen in ``tests/integration/test_deli
 workers killed, where the survivor committed raw partitions past 112 and 57 messages (contiguous offsets)
 that were never enriched nor stored.
 
-So the worker replaces ``_add_gap`` on its consumer: a jump is logged as an error and nothing is counted
-as acknowledged. The commit then stays at the first missing offset (nothing is lost: a restart reads from
-there), and the stall watchdog (``stall_watch``) sees a raw partition whose committed offset does not move,
-seeks it back to that offset and so has the missing messages handed to the streams again. Topics whose
-acknowledgements Faust ignores (the tables' changelogs, compacted) never reach ``_add_gap``.
+Faust also commits from the first acknowledged offset when the one before it was never acknowledged, as
+long as it is right after the committed offset, which it takes for the last one processed, while Kafka's
+committed offset is the next one to read: a single message dropped right at the committed offset is
+committed past (seen once in the kill test, one raw message lost at the offset the killed worker had
+committed).
+
+So the worker replaces ``_add_gap`` and ``_new_offset`` on its consumer: a jump is logged as an error and
+nothing is counted as acknowledged, and no commit starts past the committed offset. The commit then
+stays at the first missing offset (nothing is lost: a restart reads from there), and the stall watchdog
+(``stall_watch``) sees a raw partition whose committed offset does not move, seeks it back to that offset
+and so has the missing messages handed to the streams again. Topics whose acknowledgements Faust ignores
+(the tables' changelogs, compacted) never reach either.
 """
 
 from __future__ import annotations
@@ -38,5 +45,24 @@ def refuse_gaps(consumer: Any) -> None:
             offset_from, offset_to, tp.topic, tp.partition,
         )  # fmt: skip
 
+    new_offset = consumer._new_offset
+    refused: set[tuple[Any, int]] = set()
+
+    def _from_the_committed_offset(tp: Any) -> int | None:
+        acked, committed = consumer._acked[tp], consumer._committed_offset[tp]
+        if acked and committed is not None and min(acked) > committed:
+            if (tp, committed) not in refused:  # once per stuck commit, not every commit round
+                refused.add((tp, committed))
+                log.error(
+                    "%s[%d]: the first acknowledged offset is %d but the committed one is %d; not "
+                    "committing past messages never handed to a stream (the stall watchdog will have "
+                    "them read again)",
+                    tp.topic, tp.partition, min(acked), committed,
+                )  # fmt: skip
+            return None
+        offset: int | None = new_offset(tp)
+        return offset
+
     consumer._add_gap = _refuse_gap
+    consumer._new_offset = _from_the_committed_offset
     setattr(consumer, MARK, True)

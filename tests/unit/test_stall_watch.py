@@ -68,7 +68,7 @@ def test_partitions_no_longer_assigned_are_forgotten() -> None:
 
 
 def test_a_refused_gap_is_not_counted_done() -> None:
-    consumer = SimpleNamespace(_add_gap=None)
+    consumer = SimpleNamespace(_add_gap=None, _new_offset=lambda tp: None)
     refuse_gaps(consumer)
     refuse = consumer._add_gap
     assert asyncio.run(refuse(SimpleNamespace(topic="raw.school", partition=2), 176, 232)) is None

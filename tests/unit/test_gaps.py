@@ -1,0 +1,43 @@
+"""Faust's consumer never commits past messages that were not handed to a stream: a commit must start at
+the committed offset (Kafka's next offset to read), whatever Faust's own rule says."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from types import SimpleNamespace
+from typing import Any
+
+from faust.types import TP as TOPIC_PARTITION
+
+from pipeline.worker.gaps import refuse_gaps
+
+TP = TOPIC_PARTITION("raw.explosives", 0)
+
+
+def consumer(acked: list[int], committed: int | None) -> Any:
+    fake = SimpleNamespace(_add_gap=None, calls=[])
+    fake._acked = defaultdict(list, {TP: acked})
+    fake._committed_offset = defaultdict(lambda: None, {TP: committed})
+
+    def faust_rule(tp: Any) -> int | None:  # Faust's: commits the first run of acknowledged offsets
+        fake.calls.append(tp)
+        return max(fake._acked[tp]) + 1 if fake._acked[tp] else None
+
+    fake._new_offset = faust_rule
+    refuse_gaps(fake)
+    return fake
+
+
+def test_a_commit_that_would_skip_the_message_at_the_committed_offset_is_refused() -> None:
+    fake = consumer([387, 388, 389], committed=386)  # 386 was never handed to a stream
+    assert fake._new_offset(TP) is None and fake.calls == []
+
+
+def test_a_commit_from_the_committed_offset_goes_through() -> None:
+    fake = consumer([386, 387, 388], committed=386)
+    assert fake._new_offset(TP) == 389 and fake.calls == [TP]
+
+
+def test_a_never_committed_partition_and_no_acks_are_left_to_faust() -> None:
+    assert consumer([5, 6], committed=None)._new_offset(TP) == 7
+    assert consumer([], committed=12)._new_offset(TP) is None
