@@ -17,20 +17,25 @@ committed).
 
 So the worker replaces ``_add_gap`` and ``_new_offset`` on its consumer: a jump is logged as an error and
 nothing is counted as acknowledged, and no commit starts past the committed offset. The commit then
-stays at the first missing offset (nothing is lost: a restart reads from there), and the stall watchdog
-(``stall_watch``) sees a raw partition whose committed offset does not move, seeks it back to that offset
-and so has the missing messages handed to the streams again. Topics whose acknowledgements Faust ignores
+stays at the first missing offset (nothing is lost: a restart reads from there), and the partition is
+sought back to its committed offset ``REREAD_AFTER_S`` later, which hands the missing messages (and the
+uncommitted ones after them, stored idempotently) to the streams again. Should that seek race with the
+fetch loop and the messages be dropped again, the stall watchdog (``stall_watch``) sees a raw partition
+whose committed offset does not move and seeks it again; an internal topic's partition then waits for a
+restart. Topics whose acknowledgements Faust ignores
 (the tables' changelogs, compacted) never reach either.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 MARK = "_warmcity_refuses_gaps"
+REREAD_AFTER_S = 2.0
 
 
 def refuse_gaps(consumer: Any) -> None:
@@ -38,12 +43,36 @@ def refuse_gaps(consumer: Any) -> None:
     if getattr(consumer, MARK, False):
         return
 
+    async def _reread(tp: Any) -> None:
+        """Seek ``tp`` back to its committed offset, so that what was never handed over is read again."""
+        try:
+            if tp not in consumer.assignment():
+                return  # revoked meanwhile: its next owner starts from the committed offset anyway
+            offset = consumer._committed_offset.get(tp)
+            if offset is None:
+                offset = (await consumer.earliest_offsets(tp)).get(tp)
+            if offset is not None:
+                await consumer.seek(tp, offset)
+                log.warning("%s[%d] sought back to offset %d to read again", tp.topic, tp.partition, offset)
+        except Exception as exc:  # the stall watchdog (raw partitions) or a restart is the fallback
+            log.error("%s[%d] could not be sought back: %r", tp.topic, tp.partition, exc)
+
+    def _reread_soon(tp: Any) -> None:
+        # Not at once: the fetch loop is handing over the message after the jump and would set its
+        # read offset past the re-read messages, which it would then drop as already read.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a test calling in directly): the watchdog or a restart re-reads
+            return
+        loop.call_later(REREAD_AFTER_S, lambda: asyncio.ensure_future(_reread(tp)))
+
     async def _refuse_gap(tp: Any, offset_from: int, offset_to: int) -> None:
         log.error(
-            "offsets %d..%d of %s[%d] were fetched but never handed to a stream; not committing past them "
-            "(the stall watchdog will have them read again)",
+            "offsets %d..%d of %s[%d] were fetched but never handed to a stream; not committing past them, "
+            "reading them again",
             offset_from, offset_to, tp.topic, tp.partition,
         )  # fmt: skip
+        _reread_soon(tp)
 
     new_offset = consumer._new_offset
     refused: set[tuple[Any, int]] = set()
@@ -55,10 +84,10 @@ def refuse_gaps(consumer: Any) -> None:
                 refused.add((tp, committed))
                 log.error(
                     "%s[%d]: the first acknowledged offset is %d but the committed one is %d; not "
-                    "committing past messages never handed to a stream (the stall watchdog will have "
-                    "them read again)",
+                    "committing past messages never handed to a stream, reading them again",
                     tp.topic, tp.partition, min(acked), committed,
                 )  # fmt: skip
+                _reread_soon(tp)
             return None
         offset: int | None = new_offset(tp)
         return offset

@@ -3,12 +3,15 @@ the committed offset (Kafka's next offset to read), whatever Faust's own rule sa
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from faust.types import TP as TOPIC_PARTITION
 
+from pipeline.worker import gaps
 from pipeline.worker.gaps import refuse_gaps
 
 TP = TOPIC_PARTITION("raw.explosives", 0)
@@ -41,3 +44,25 @@ def test_a_commit_from_the_committed_offset_goes_through() -> None:
 def test_a_never_committed_partition_and_no_acks_are_left_to_faust() -> None:
     assert consumer([5, 6], committed=None)._new_offset(TP) == 7
     assert consumer([], committed=12)._new_offset(TP) is None
+
+
+def test_a_refused_gap_has_the_partition_read_again_from_its_committed_offset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gaps, "REREAD_AFTER_S", 0.01)
+    fake = consumer([], committed=354)
+    sought: list[tuple[Any, int]] = []
+    fake.assignment = lambda: {TP}
+
+    async def seek(tp: Any, offset: int) -> None:
+        sought.append((tp, offset))
+
+    fake.seek = seek
+
+    async def jump() -> None:
+        await fake._add_gap(TP, 354, 465)
+        assert sought == []  # not while the fetch loop hands over the message after the jump
+        await asyncio.sleep(0.05)
+
+    asyncio.run(jump())
+    assert sought == [(TP, 354)]
