@@ -38,6 +38,18 @@ MARK = "_warmcity_refuses_gaps"
 REREAD_AFTER_S = 2.0
 
 
+async def seek_to_committed(consumer: Any, tp: Any) -> int | None:
+    """Seek ``tp`` to its committed offset (its earliest when never committed: the worker's
+    ``auto_offset_reset``), through Faust, so that everything not committed is handed to the streams
+    again; the offset sought, or None when none is known."""
+    offset: int | None = consumer._committed_offset.get(tp)
+    if offset is None:
+        offset = (await consumer.earliest_offsets(tp)).get(tp)
+    if offset is not None:
+        await consumer.seek(tp, offset)
+    return offset
+
+
 def refuse_gaps(consumer: Any) -> None:
     """Install the refusal on Faust's ``consumer`` (once; later calls do nothing)."""
     if getattr(consumer, MARK, False):
@@ -48,11 +60,8 @@ def refuse_gaps(consumer: Any) -> None:
         try:
             if tp not in consumer.assignment():
                 return  # revoked meanwhile: its next owner starts from the committed offset anyway
-            offset = consumer._committed_offset.get(tp)
-            if offset is None:
-                offset = (await consumer.earliest_offsets(tp)).get(tp)
+            offset = await seek_to_committed(consumer, tp)
             if offset is not None:
-                await consumer.seek(tp, offset)
                 log.warning("%s[%d] sought back to offset %d to read again", tp.topic, tp.partition, offset)
         except Exception as exc:  # the stall watchdog (raw partitions) or a restart is the fallback
             log.error("%s[%d] could not be sought back: %r", tp.topic, tp.partition, exc)

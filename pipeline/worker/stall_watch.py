@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.worker.gaps import seek_to_committed
+
 log = logging.getLogger(__name__)
 
 CHECK_EVERY_S = 10.0
@@ -126,11 +128,7 @@ async def revive(consumer: Any, tp: Any) -> str:
     consumer._buffered_partitions.discard(tp)
     consumer._get_active_partitions().add(tp)
     consumer.resume_partitions([tp])
-    offset = consumer._committed_offset.get(tp)
-    if offset is None:
-        offset = (await consumer.earliest_offsets(tp)).get(tp)
-    if offset is not None:
-        await consumer.seek(tp, offset)
+    offset = await seek_to_committed(consumer, tp)
     return f"{state}; sought to offset {offset}"
 
 
