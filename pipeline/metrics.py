@@ -135,3 +135,9 @@ ALERT_LAG_SECONDS = Histogram(
     ["rule"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
 )
+COMMITS_CUT = Counter(
+    "warmcity_commits_cut_total",
+    "Offset commits a worker cut short because Faust would have committed past a message no agent finished "
+    "(pipeline/worker/finished.py), by topic; the partition is read again from its committed offset.",
+    ["topic"],
+)

@@ -61,6 +61,7 @@ from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.batching import take_weighted
 from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_partition, rule_input_json
+from pipeline.worker.finished import FinishedOffsets, commit_finished_only
 from pipeline.worker.gaps import refuse_gaps
 from pipeline.worker.heap import freeze_heap
 from pipeline.worker.intake_metrics import observe_intake
@@ -200,6 +201,12 @@ class PipelineWorker:
         self.alerts_writer = TableWriter(connect, "alerts", ALERT_COLUMNS, retry, self._stopping)
         self.processing = FlushPolicy.for_processing(settings.pipeline)
         self.sinking = FlushPolicy.for_sink(settings.pipeline)
+        # Every topic whose messages all go through ``take_weighted`` with ``finished`` (see finished.py)
+        self.finished = FinishedOffsets(
+            [self.topics.raw(f) for f in DeviceFamily]
+            + [self.topics.enriched(f) for f in DeviceFamily]
+            + [self.topics.alerts, self.topics.detect]
+        )
         self.alerts = self.topic(self.topics.alerts)
         self.detect = self.topic(self.topics.detect)
         self.detections = self.topic(self.topics.detections)
@@ -228,7 +235,11 @@ class PipelineWorker:
             async def intake(stream: Any, family: DeviceFamily = family, enriched: Any = enriched) -> None:
                 await self.reference_ready()
                 async for events in take_weighted(
-                    stream, self.processing.max_rows, self.processing.max_wait_s, raw_weight
+                    stream,
+                    self.processing.max_rows,
+                    self.processing.max_wait_s,
+                    raw_weight,
+                    self.finished.record,
                 ):
                     try:
                         await self._intake(events, family, enriched, dead_letter)
@@ -249,10 +260,14 @@ class PipelineWorker:
         @self.app.on_partitions_revoked.connect
         def _revoked(app: Any, /, *args: Any, **kwargs: Any) -> None:
             clock.revoked(raw(args[0]))  # the set of revoked topic-partitions
+            self.finished.forget((tp.topic, tp.partition) for tp in args[0])
 
         @self.app.on_partitions_assigned.connect
         def _assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
-            refuse_gaps(self.app.consumer)  # before anything of the assignment is read (see gaps.py)
+            # before anything of the assignment is read or committed (see gaps.py, finished.py)
+            refuse_gaps(self.app.consumer)
+            commit_finished_only(self.app.consumer, self.finished)
+            self.finished.keep_only({(tp.topic, tp.partition) for tp in args[0]})
             clock.assigned(raw(args[0]))  # the set of assigned topic-partitions
 
     def _wire_stall_watch(self) -> None:
@@ -323,7 +338,11 @@ class PipelineWorker:
 
             async def sink(stream: Any, writer: TableWriter = writer, to_rows: Any = to_rows) -> None:
                 async for events in take_weighted(
-                    stream, self.sinking.max_rows, self.sinking.max_wait_s, message_count
+                    stream,
+                    self.sinking.max_rows,
+                    self.sinking.max_wait_s,
+                    message_count,
+                    self.finished.record,
                 ):
                     rows = [row for e in events for row in to_rows(e.message.value)]
                     await self._insert(writer, rows, events)

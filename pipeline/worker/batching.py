@@ -77,11 +77,16 @@ class _Buffer:
 
 
 async def take_weighted(
-    stream: Any, max_weight: int, within: float, weight: Callable[[Any], int]
+    stream: Any,
+    max_weight: int,
+    within: float,
+    weight: Callable[[Any], int],
+    finished: Callable[[list[Any]], None] | None = None,
 ) -> AsyncIterator[list[Any]]:
     """Batches of events of ``stream`` whose ``weight(event)`` adds up to at least ``max_weight``
     (the message that reaches it is included: a batch never splits a message), or what came within
-    ``within`` seconds."""
+    ``within`` seconds. ``finished(batch)`` is called once the caller's body finished with a batch
+    without raising (when it asks for the next one), before the batch is acknowledged."""
     if max_weight < 1:
         raise ValueError(f"max_weight must be >= 1, got {max_weight}")
     buffer = _Buffer(stream, max_weight, weight)
@@ -95,8 +100,11 @@ async def take_weighted(
             if not buffer.events:
                 continue
             buffer.reading = stream.loop.create_future()
+            batch = list(buffer.events)
             try:
-                yield list(buffer.events)
+                yield batch
+                if finished is not None:  # reached only when the body went on to the next batch
+                    finished(batch)
             finally:
                 await buffer.release()
     finally:

@@ -84,7 +84,9 @@ class DetectionAgents:
 
         worker, batch = self.worker, self.worker.processing
         await worker.reference_ready()
-        async for events in take_weighted(stream, batch.max_rows, batch.max_wait_s, message_count):
+        async for events in take_weighted(
+            stream, batch.max_rows, batch.max_wait_s, message_count, worker.finished.record
+        ):
             try:
                 started, routed = time.perf_counter(), Routed()
                 for event in events:

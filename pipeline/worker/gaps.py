@@ -38,13 +38,24 @@ MARK = "_warmcity_refuses_gaps"
 REREAD_AFTER_S = 2.0
 
 
-async def seek_to_committed(consumer: Any, tp: Any) -> int | None:
-    """Seek ``tp`` to its committed offset (its earliest when never committed: the worker's
-    ``auto_offset_reset``), through Faust, so that everything not committed is handed to the streams
-    again; the offset sought, or None when none is known."""
+async def committed_offset(consumer: Any, tp: Any) -> int | None:
+    """``tp``'s committed offset: Faust's, else Kafka's (Faust knows none for a partition it has not yet
+    sought since its assignment), else the partition's earliest (never committed: the worker's
+    ``auto_offset_reset``); None when none can be known."""
     offset: int | None = consumer._committed_offset.get(tp)
     if offset is None:
+        thread = getattr(consumer, "_thread", None)
+        if thread is not None:  # aiokafka's consumer, through Faust's consumer thread
+            offset = await thread.call_thread(thread._ensure_consumer().committed, tp)
+    if offset is None:
         offset = (await consumer.earliest_offsets(tp)).get(tp)
+    return offset
+
+
+async def seek_to_committed(consumer: Any, tp: Any) -> int | None:
+    """Seek ``tp`` to its committed offset (``committed_offset``), through Faust, so that everything not
+    committed is handed to the streams again; the offset sought, or None when none is known."""
+    offset = await committed_offset(consumer, tp)
     if offset is not None:
         await consumer.seek(tp, offset)
     return offset

@@ -18,17 +18,24 @@ def weight(event: Any) -> int:
 
 
 def run_agent(
-    counts: list[int], max_weight: int, within: float, body: Callable[[list[Any]], None] | None = None
+    counts: list[int],
+    max_weight: int,
+    within: float,
+    body: Callable[[list[Any]], None] | None = None,
+    finished: Callable[[list[Any]], None] | None = None,
 ) -> list[list[int]]:
     app = faust.App(f"tw-{id(counts)}", store="memory://", web_enabled=False)
     topic = app.topic("t", key_serializer="raw", value_serializer="raw")
     batches: list[list[int]] = []
 
     async def agent(stream: Any) -> None:
-        async for events in take_weighted(stream, max_weight, within, weight):
-            if body is not None:
-                body(events)
-            batches.append([weight(e) for e in events])
+        try:
+            async for events in take_weighted(stream, max_weight, within, weight, finished):
+                if body is not None:
+                    body(events)
+                batches.append([weight(e) for e in events])
+        except RuntimeError:  # a body that failed: the loop is left, as an agent's would be
+            pass
 
     faust_agent = app.agent(topic, name="tw")(agent)
 
@@ -77,3 +84,33 @@ async def first_batch(batches: AsyncIterator[list[Any]]) -> list[Any]:
 def test_a_bound_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="max_weight"):
         asyncio.run(first_batch(take_weighted(object(), 0, 1.0, weight)))
+
+
+def test_finished_is_told_of_each_batch_after_its_body_and_before_its_acknowledgement() -> None:
+    told: list[tuple[list[int], list[bool]]] = []
+
+    def finished(events: list[Any]) -> None:
+        told.append(([weight(e) for e in events], [e.message.acked for e in events]))
+
+    batches = run_agent([2, 2, 2, 2, 1], max_weight=4, within=0.2, finished=finished)
+    assert [counts for counts, _ in told] == batches
+    assert [n for batch in batches for n in batch] == [2, 2, 2, 2, 1]
+    assert all(not any(acked) for _, acked in told)
+
+
+def test_a_batch_whose_body_raised_is_never_told_finished() -> None:
+    told: list[list[int]] = []
+
+    def body(events: list[Any]) -> None:
+        if 1 in [weight(e) for e in events]:
+            raise RuntimeError("the body failed")
+
+    batches = run_agent(
+        [2, 2, 1],
+        max_weight=4,
+        within=0.2,
+        body=body,
+        finished=lambda ev: told.append([weight(e) for e in ev]),
+    )
+    assert told == batches and told  # the batches whose body ran through, and only those
+    assert all(1 not in batch for batch in told)

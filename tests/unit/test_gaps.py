@@ -66,3 +66,28 @@ def test_a_refused_gap_has_the_partition_read_again_from_its_committed_offset(
 
     asyncio.run(jump())
     assert sought == [(TP, 354)]
+
+
+def test_the_committed_offset_is_faust_s_else_kafka_s_else_the_earliest() -> None:
+    def with_offsets(faust: int | None, kafka: int | None) -> Any:
+        async def committed(tp: Any) -> int | None:
+            return kafka
+
+        async def call_thread(fn: Any, *args: Any) -> Any:
+            return await fn(*args)
+
+        async def earliest_offsets(*tps: Any) -> dict[Any, int]:
+            return dict.fromkeys(tps, 3)
+
+        thread = SimpleNamespace(
+            call_thread=call_thread, _ensure_consumer=lambda: SimpleNamespace(committed=committed)
+        )
+        return SimpleNamespace(
+            _committed_offset=defaultdict(lambda: None, {TP: faust}),
+            _thread=thread,
+            earliest_offsets=earliest_offsets,
+        )
+
+    assert asyncio.run(gaps.committed_offset(with_offsets(121, 7), TP)) == 121
+    assert asyncio.run(gaps.committed_offset(with_offsets(None, 121), TP)) == 121  # not yet sought: Kafka's
+    assert asyncio.run(gaps.committed_offset(with_offsets(None, None), TP)) == 3  # never committed: earliest

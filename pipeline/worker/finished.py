@@ -1,0 +1,183 @@
+"""Commit only what this worker's agents finished: an offset ledger of our own, beside Faust's acks.
+
+Faust commits the offsets its consumer counts as acknowledged. faust-streaming 0.15 can count messages
+that no stream ever finished (its gap rule, its start-of-commit rule: ``gaps.py``) and, seen with one of
+two workers killed in ``tests/integration/test_delivery.py``, it committed raw partitions past runs of
+messages that no agent had processed while none of those rules fired. So the worker keeps its own
+ledger: every agent that takes its batches with ``take_weighted`` records the offsets of a batch once
+the batch's body finished (every output delivered to Kafka, or the rows accepted by ClickHouse), and the
+consumer's commit is cut, per topic-partition of the guarded topics, to the first offset not finished
+since the committed one. A cut commit is logged as an error once per stuck offset, with what Faust knew
+of the partition, and the partition is sought back to its committed offset ``REREAD_AFTER_S`` later
+(``gaps.seek_to_committed``), which hands the missing messages (and the uncommitted ones after them,
+stored idempotently) to the streams again. Nothing is lost: what is never committed is read again,
+here or by the partition's next owner.
+
+The ledger only says "finished", never "may skip": it cannot commit anything Faust would not, only less.
+Offsets below a partition's committed offset are forgotten after each commit, and so is a partition
+revoked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from pipeline.metrics import COMMITS_CUT
+from pipeline.worker import gaps
+
+log = logging.getLogger(__name__)
+
+MARK = "_warmcity_commits_finished_only"
+
+Partition = tuple[str, int]
+
+
+class FinishedOffsets:
+    """Pure bookkeeping: which offsets of the guarded topics' partitions the agents finished."""
+
+    def __init__(self, topics: Collection[str]) -> None:
+        self.topics = frozenset(topics)
+        self._done: dict[Partition, set[int]] = {}
+
+    def guards(self, topic: str) -> bool:
+        return topic in self.topics
+
+    def finished(self, partition: Partition, offsets: Iterable[int]) -> None:
+        """Record offsets whose processing finished (their outputs delivered or stored)."""
+        if partition[0] in self.topics:
+            self._done.setdefault(partition, set()).update(offsets)
+
+    def record(self, events: Sequence[Any]) -> None:
+        """``finished`` for the messages of a batch of Faust events (``take_weighted``'s callback)."""
+        by_partition: dict[Partition, list[int]] = {}
+        for event in events:
+            message = event.message
+            by_partition.setdefault((message.topic, message.partition), []).append(message.offset)
+        for partition, offsets in by_partition.items():
+            self.finished(partition, offsets)
+
+    def frontier(self, partition: Partition, committed: int) -> int:
+        """The first offset at or after ``committed`` not finished: the furthest commit that skips
+        nothing."""
+        done = self._done.get(partition)
+        offset = committed
+        if done:
+            while offset in done:
+                offset += 1
+        return offset
+
+    def settle(self, partition: Partition, committed: int) -> None:
+        """Forget the offsets below ``committed`` (after a commit): they are never asked about again."""
+        done = self._done.get(partition)
+        if done and min(done) < committed:
+            done.difference_update([o for o in done if o < committed])
+
+    def pending(self, partition: Partition) -> tuple[int, int, int] | None:
+        """How many offsets are recorded past the frontier, and the lowest and highest (diagnostics)."""
+        done = self._done.get(partition)
+        return (len(done), min(done), max(done)) if done else None
+
+    def forget(self, partitions: Iterable[Partition]) -> None:
+        for partition in partitions:
+            self._done.pop(partition, None)
+
+    def keep_only(self, partitions: Collection[Partition]) -> None:
+        """Forget every partition not among ``partitions`` (a new assignment)."""
+        self.forget([p for p in self._done if p not in partitions])
+
+
+def cut_to_finished(
+    offsets: Mapping[Any, int], committed: Mapping[Any, int | None], ledger: FinishedOffsets
+) -> tuple[dict[Any, int], dict[Any, tuple[int, int]]]:
+    """Faust's proposed ``offsets`` (by topic-partition) cut to what the ledger allows: the offsets to
+    commit, and for each cut partition (proposed, frontier). A partition whose committed offset is not
+    known (``committed`` lacks it or holds None) is passed as proposed."""
+    allowed: dict[Any, int] = {}
+    cut: dict[Any, tuple[int, int]] = {}
+    for tp, offset in offsets.items():
+        base = committed.get(tp)
+        if not ledger.guards(tp.topic) or base is None:
+            allowed[tp] = offset
+            continue
+        frontier = ledger.frontier((tp.topic, tp.partition), base)
+        if offset <= frontier:
+            allowed[tp] = offset
+            continue
+        cut[tp] = (offset, frontier)
+        if frontier > base:
+            allowed[tp] = frontier
+    return allowed, cut
+
+
+def commit_finished_only(consumer: Any, ledger: FinishedOffsets) -> None:
+    """Install the cut on Faust's ``consumer`` (once; later calls do nothing)."""
+    if getattr(consumer, MARK, False):
+        return
+    commit_offsets = consumer._commit_offsets
+    reported: set[tuple[Any, int]] = set()
+
+    async def _reread(tp: Any) -> None:
+        try:
+            if tp not in consumer.assignment():
+                return  # revoked meanwhile: its next owner starts from the committed offset anyway
+            offset = await gaps.seek_to_committed(consumer, tp)
+            if offset is not None:
+                log.warning("%s[%d] sought back to offset %d to read again", tp.topic, tp.partition, offset)
+        except Exception as exc:  # the stall watchdog (raw partitions) or a restart is the fallback
+            log.error("%s[%d] could not be sought back: %r", tp.topic, tp.partition, exc)
+
+    def _reread_soon(tp: Any) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - always called from the commit, in the loop
+            return
+        loop.call_later(gaps.REREAD_AFTER_S, lambda: asyncio.ensure_future(_reread(tp)))
+
+    async def _known_committed(offsets: Mapping[Any, int]) -> dict[Any, int | None]:
+        known: dict[Any, int | None] = {}
+        for tp in offsets:
+            if not ledger.guards(tp.topic):
+                continue
+            base: int | None = consumer._committed_offset.get(tp)
+            if base is None:  # not sought since its assignment, or never committed: ask Kafka
+                try:
+                    base = await gaps.committed_offset(consumer, tp)
+                except Exception as exc:  # no judgement: Faust's offset goes through
+                    log.debug("committed offset of %s unknown: %r", tp, exc)
+            known[tp] = base
+        return known
+
+    async def _commit_offsets(offsets: Mapping[Any, int], start_new_transaction: bool = True) -> bool:
+        committed = await _known_committed(offsets)
+        allowed, cut = cut_to_finished(offsets, committed, ledger)
+        for tp, (proposed, frontier) in cut.items():
+            COMMITS_CUT.labels(tp.topic).inc()
+            if (tp, frontier) in reported:
+                continue
+            reported.add((tp, frontier))
+            acked = consumer._acked.get(tp) or []
+            log.error(
+                "%s[%d]: Faust would commit offset %d, but offset %d was never finished by an agent "
+                "(committed %s, read offset %s, acked %s, finished past it %s); committing %s, reading "
+                "it again",
+                tp.topic, tp.partition, proposed, frontier, committed.get(tp),
+                consumer._read_offset.get(tp),
+                f"{len(acked)} in {min(acked)}..{max(acked)}" if acked else "none",
+                ledger.pending((tp.topic, tp.partition)),
+                frontier if frontier > (committed.get(tp) or 0) else "nothing",
+            )  # fmt: skip
+            _reread_soon(tp)
+        if not allowed:
+            return False
+        result: bool = await commit_offsets(allowed, start_new_transaction=start_new_transaction)
+        for tp in allowed:
+            settled = consumer._committed_offset.get(tp)
+            if settled is not None and ledger.guards(tp.topic):
+                ledger.settle((tp.topic, tp.partition), settled)
+        return result
+
+    consumer._commit_offsets = _commit_offsets
+    setattr(consumer, MARK, True)
