@@ -61,6 +61,7 @@ from pipeline.storage.client import clickhouse_client
 from pipeline.topics import Topics
 from pipeline.worker.batching import take_weighted
 from pipeline.worker.detection import DetectionEngine, Routed, Source, detect_partition, rule_input_json
+from pipeline.worker.finished import MARK as FINISHED_ONLY
 from pipeline.worker.finished import FinishedOffsets, commit_finished_only
 from pipeline.worker.gaps import refuse_gaps
 from pipeline.worker.heap import freeze_heap
@@ -277,6 +278,9 @@ class PipelineWorker:
 
         async def _stall_check() -> None:
             consumer: Any = self.app.consumer
+            cuts = getattr(consumer, FINISHED_ONLY, None)
+            if cuts is not None and not self.app.rebalancing:
+                await cuts.recheck()  # partitions whose commit was cut, still waiting (finished.py)
             tps = [tp for tp in consumer.assignment() if tp.topic in raw_topics]
             if not tps or self.app.rebalancing:
                 watch.reset()

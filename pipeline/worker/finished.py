@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ from pipeline.worker import gaps
 log = logging.getLogger(__name__)
 
 MARK = "_warmcity_commits_finished_only"
+REREAD_AGAIN_S = 15.0
 
 Partition = tuple[str, int]
 
@@ -112,52 +114,63 @@ def cut_to_finished(
     return allowed, cut
 
 
-def commit_finished_only(consumer: Any, ledger: FinishedOffsets) -> None:
-    """Install the cut on Faust's ``consumer`` (once; later calls do nothing)."""
-    if getattr(consumer, MARK, False):
-        return
-    commit_offsets = consumer._commit_offsets
-    reported: set[tuple[Any, int]] = set()
+class FinishedOnlyCommits:
+    """The cut, installed on Faust's consumer, and the partitions it left stuck.
 
-    async def _reread(tp: Any) -> None:
+    A cut partition waits at its frontier until the messages there are read again and finished. The
+    first re-read is scheduled ``gaps.REREAD_AFTER_S`` after the cut; should it not bring the commit
+    past the frontier (the seek raced with the fetch loop and the messages were dropped again),
+    ``recheck`` (every few seconds, from a worker timer) seeks the partition back again every
+    ``REREAD_AGAIN_S`` until it does, for internal topics as for raw ones."""
+
+    def __init__(self, consumer: Any, ledger: FinishedOffsets) -> None:
+        self.consumer = consumer
+        self.ledger = ledger
+        self._commit_offsets = consumer._commit_offsets
+        self.stuck: dict[Any, tuple[int, float]] = {}  # tp -> (frontier, when last sought back)
+
+    async def _reread(self, tp: Any) -> None:
+        consumer = self.consumer
         try:
             if tp not in consumer.assignment():
                 return  # revoked meanwhile: its next owner starts from the committed offset anyway
             offset = await gaps.seek_to_committed(consumer, tp)
             if offset is not None:
                 log.warning("%s[%d] sought back to offset %d to read again", tp.topic, tp.partition, offset)
-        except Exception as exc:  # the stall watchdog (raw partitions) or a restart is the fallback
+        except Exception as exc:  # recheck tries again; a restart is the last resort
             log.error("%s[%d] could not be sought back: %r", tp.topic, tp.partition, exc)
 
-    def _reread_soon(tp: Any) -> None:
+    def _reread_soon(self, tp: Any) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # pragma: no cover - always called from the commit, in the loop
             return
-        loop.call_later(gaps.REREAD_AFTER_S, lambda: asyncio.ensure_future(_reread(tp)))
+        loop.call_later(gaps.REREAD_AFTER_S, lambda: asyncio.ensure_future(self._reread(tp)))
 
-    async def _known_committed(offsets: Mapping[Any, int]) -> dict[Any, int | None]:
+    async def _known_committed(self, offsets: Mapping[Any, int]) -> dict[Any, int | None]:
         known: dict[Any, int | None] = {}
         for tp in offsets:
-            if not ledger.guards(tp.topic):
+            if not self.ledger.guards(tp.topic):
                 continue
-            base: int | None = consumer._committed_offset.get(tp)
+            base: int | None = self.consumer._committed_offset.get(tp)
             if base is None:  # not sought since its assignment, or never committed: ask Kafka
                 try:
-                    base = await gaps.committed_offset(consumer, tp)
+                    base = await gaps.committed_offset(self.consumer, tp)
                 except Exception as exc:  # no judgement: Faust's offset goes through
                     log.debug("committed offset of %s unknown: %r", tp, exc)
             known[tp] = base
         return known
 
-    async def _commit_offsets(offsets: Mapping[Any, int], start_new_transaction: bool = True) -> bool:
-        committed = await _known_committed(offsets)
+    async def commit_offsets(self, offsets: Mapping[Any, int], start_new_transaction: bool = True) -> bool:
+        """Faust's ``Consumer._commit_offsets``, with every guarded partition cut to its frontier."""
+        consumer, ledger = self.consumer, self.ledger
+        committed = await self._known_committed(offsets)
         allowed, cut = cut_to_finished(offsets, committed, ledger)
         for tp, (proposed, frontier) in cut.items():
             COMMITS_CUT.labels(tp.topic).inc()
-            if (tp, frontier) in reported:
-                continue
-            reported.add((tp, frontier))
+            if self.stuck.get(tp, (None, 0.0))[0] == frontier:
+                continue  # already reported and being read again
+            self.stuck[tp] = (frontier, time.monotonic())
             acked = consumer._acked.get(tp) or []
             log.error(
                 "%s[%d]: Faust would commit offset %d, but offset %d was never finished by an agent "
@@ -169,15 +182,39 @@ def commit_finished_only(consumer: Any, ledger: FinishedOffsets) -> None:
                 ledger.pending((tp.topic, tp.partition)),
                 frontier if frontier > (committed.get(tp) or 0) else "nothing",
             )  # fmt: skip
-            _reread_soon(tp)
+            self._reread_soon(tp)
         if not allowed:
             return False
-        result: bool = await commit_offsets(allowed, start_new_transaction=start_new_transaction)
+        result: bool = await self._commit_offsets(allowed, start_new_transaction=start_new_transaction)
         for tp in allowed:
             settled = consumer._committed_offset.get(tp)
             if settled is not None and ledger.guards(tp.topic):
                 ledger.settle((tp.topic, tp.partition), settled)
         return result
 
-    consumer._commit_offsets = _commit_offsets
-    setattr(consumer, MARK, True)
+    async def recheck(self, now: float | None = None) -> None:
+        """Seek back again every cut partition whose commit is still at its frontier ``REREAD_AGAIN_S``
+        after it was last sought back; forget those that moved on or were revoked."""
+        now = time.monotonic() if now is None else now
+        assignment = self.consumer.assignment()
+        for tp, (frontier, since) in list(self.stuck.items()):
+            committed = self.consumer._committed_offset.get(tp)
+            if tp not in assignment or (committed is not None and committed > frontier):
+                del self.stuck[tp]
+            elif now - since >= REREAD_AGAIN_S:
+                self.stuck[tp] = (frontier, now)
+                log.warning(
+                    "%s[%d] still waits at offset %d, never finished: reading it again",
+                    tp.topic, tp.partition, frontier,
+                )  # fmt: skip
+                await self._reread(tp)
+
+
+def commit_finished_only(consumer: Any, ledger: FinishedOffsets) -> FinishedOnlyCommits:
+    """Install the cut on Faust's ``consumer`` (once; later calls return the one installed)."""
+    installed: FinishedOnlyCommits | None = getattr(consumer, MARK, None)
+    if installed is None:
+        installed = FinishedOnlyCommits(consumer, ledger)
+        consumer._commit_offsets = installed.commit_offsets
+        setattr(consumer, MARK, installed)
+    return installed

@@ -11,7 +11,7 @@ import pytest
 from faust.types import TP as TOPIC_PARTITION
 
 from pipeline.worker import gaps
-from pipeline.worker.finished import FinishedOffsets, commit_finished_only, cut_to_finished
+from pipeline.worker.finished import REREAD_AGAIN_S, FinishedOffsets, commit_finished_only, cut_to_finished
 
 RAW = TOPIC_PARTITION("raw.camera", 0)
 OTHER = TOPIC_PARTITION("detections", 1)
@@ -121,3 +121,25 @@ def test_a_never_committed_partition_is_judged_from_its_earliest_offset() -> Non
     commit_finished_only(fake, done)
     assert asyncio.run(fake._commit_offsets({RAW: 6})) is True
     assert fake.committed_calls == [{RAW: 3}]
+
+
+def test_a_partition_still_waiting_at_its_frontier_is_read_again_until_it_moves_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gaps, "REREAD_AFTER_S", 3600)  # the first re-read is not what this test is about
+    fake = fake_consumer(committed=120)
+    cuts = commit_finished_only(fake, ledger(*range(130, 140)))
+    assert commit_finished_only(fake, ledger()) is cuts
+
+    async def rounds() -> None:
+        assert await fake._commit_offsets({RAW: 140}) is False  # 120 never finished: nothing committed
+        cut_at = cuts.stuck[RAW][1]
+        await cuts.recheck(now=cut_at + REREAD_AGAIN_S / 2)
+        assert fake.sought == []  # not yet
+        await cuts.recheck(now=cut_at + REREAD_AGAIN_S)
+        assert fake.sought == [(RAW, 120)]
+        fake._committed_offset[RAW] = 141  # read again and committed past the frontier
+        await cuts.recheck(now=cut_at + 3 * REREAD_AGAIN_S)
+        assert fake.sought == [(RAW, 120)] and cuts.stuck == {}
+
+    asyncio.run(rounds())
