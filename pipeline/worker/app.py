@@ -1,10 +1,12 @@
 """The Faust app: thin agents wiring the pure stages to topics and the sink to ClickHouse.
 
-Delivery rules (see docs/architecture.md): an agent takes a batch with ``take_events``; the batch's
+Delivery rules (see docs/architecture.md): an agent takes a batch with ``take_weighted``; the batch's
 messages are acknowledged only when the agent asks for the next batch, i.e. after every output of the
-batch was delivered to Kafka (intake and detection agents) or accepted by ClickHouse (sink agents). When a
-batch cannot be finished (the worker stops while ClickHouse is away, or a bug raises), its
-acknowledgements are withheld, so the offsets do not move and the batch is read again after a restart.
+batch was delivered to Kafka (intake and detection agents) or accepted by ClickHouse (sink agents), and
+the batch's offsets are then recorded as finished in the worker's own ledger, which no commit may pass
+(``finished``). When a batch cannot be finished (the worker stops while ClickHouse is away, or a bug
+raises), its acknowledgements are withheld, so the offsets do not move and the batch is read again after
+a restart.
 Bad data never raises: it is dead-lettered by the stages. The detection agents live in ``detection_agents``.
 """
 
@@ -75,7 +77,7 @@ log = logging.getLogger(__name__)
 def withhold_acks(events: Sequence[Any]) -> None:
     """Keep these messages' offsets from being committed.
 
-    ``take_events`` acknowledges a batch in a ``finally`` when its generator closes, even when the body was
+    ``take_weighted`` acknowledges a batch in a ``finally`` when its generator closes, even when the body was
     cancelled or raised, and Faust commits acknowledged offsets on shutdown. Marking the messages as
     already acked makes the consumer skip its bookkeeping for them, so their offsets (and every later
     one in the partition) stay uncommitted and are redelivered."""
@@ -206,7 +208,7 @@ class PipelineWorker:
         self.finished = FinishedOffsets(
             [self.topics.raw(f) for f in DeviceFamily]
             + [self.topics.enriched(f) for f in DeviceFamily]
-            + [self.topics.alerts, self.topics.detect]
+            + [self.topics.alerts, self.topics.detect, self.topics.detections, self.topics.alert_actions]
         )
         self.alerts = self.topic(self.topics.alerts)
         self.detect = self.topic(self.topics.detect)

@@ -8,7 +8,7 @@
 - two timers: rules' ticks (heartbeats that never came, windows that closed) and alert escalation. The
   rules' timer reads each key's due time from ``due_times.DueTimes``, which the detect agent keeps.
 
-Faust writes a table change to the changelog partition of the *current event*; in a ``take_events``
+Faust writes a table change to the changelog partition of the *current event*; in a ``take_weighted``
 batch that would be the batch's last event, so each event is made current before its key is touched
 (``as_current``). Tables change only inside agents: the timers only find what is due and send a tick
 message on the key's own topic, so that the change happens in the agent that owns the key.
@@ -109,7 +109,9 @@ class DetectionAgents:
         from pipeline.worker.app import delivered, withhold_acks
 
         batch, actions_topic = self.worker.processing, self.worker.topics.alert_actions
-        async for events in stream.take_events(batch.max_rows, within=batch.max_wait_s):
+        async for events in take_weighted(
+            stream, batch.max_rows, batch.max_wait_s, lambda event: 1, self.worker.finished.record
+        ):
             try:
                 sent: list[Awaitable[Any]] = []
                 now, started = datetime.now(UTC), time.perf_counter()
