@@ -263,13 +263,14 @@ class PipelineWorker:
         @self.app.on_partitions_revoked.connect
         def _revoked(app: Any, /, *args: Any, **kwargs: Any) -> None:
             clock.revoked(raw(args[0]))  # the set of revoked topic-partitions
-            self.finished.forget((tp.topic, tp.partition) for tp in args[0])
 
         @self.app.on_partitions_assigned.connect
         def _assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
             # before anything of the assignment is read or committed (see gaps.py, finished.py)
             refuse_gaps(self.app.consumer)
             commit_finished_only(self.app.consumer, self.finished)
+            # What was finished stays finished through a rebalance (eager: every partition is revoked,
+            # then most are assigned again); only partitions now owned elsewhere are forgotten.
             self.finished.keep_only({(tp.topic, tp.partition) for tp in args[0]})
             clock.assigned(raw(args[0]))  # the set of assigned topic-partitions
 

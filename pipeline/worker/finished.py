@@ -14,8 +14,9 @@ stored idempotently) to the streams again. Nothing is lost: what is never commit
 here or by the partition's next owner.
 
 The ledger only says "finished", never "may skip": it cannot commit anything Faust would not, only less.
-Offsets below a partition's committed offset are forgotten after each commit, and so is a partition
-revoked.
+Offsets below a partition's committed offset are forgotten after each commit Kafka took, and so is a
+partition assigned elsewhere at a rebalance. What was finished stays finished through a rebalance that
+gives the partition back (an eager rebalance revokes every partition first).
 """
 
 from __future__ import annotations
@@ -186,10 +187,10 @@ class FinishedOnlyCommits:
         if not allowed:
             return False
         result: bool = await self._commit_offsets(allowed, start_new_transaction=start_new_transaction)
-        for tp in allowed:
-            settled = consumer._committed_offset.get(tp)
-            if settled is not None and ledger.guards(tp.topic):
-                ledger.settle((tp.topic, tp.partition), settled)
+        if result:  # Kafka took the commit (Faust notes its offsets as committed even when it did not)
+            for tp, offset in allowed.items():
+                if ledger.guards(tp.topic):
+                    ledger.settle((tp.topic, tp.partition), offset)
         return result
 
     async def recheck(self, now: float | None = None) -> None:

@@ -143,3 +143,17 @@ def test_a_partition_still_waiting_at_its_frontier_is_read_again_until_it_moves_
         assert fake.sought == [(RAW, 120)] and cuts.stuck == {}
 
     asyncio.run(rounds())
+
+
+def test_a_commit_kafka_refused_forgets_nothing() -> None:
+    done = ledger(*range(100, 110))
+    fake = fake_consumer(committed=100)
+
+    async def refused(offsets: dict[Any, int], start_new_transaction: bool = True) -> bool:
+        fake._committed_offset.update(offsets)  # as Faust does, whether or not Kafka took it
+        return False  # "already rebalanced"
+
+    fake._commit_offsets = refused
+    commit_finished_only(fake, done)
+    assert asyncio.run(fake._commit_offsets({RAW: 110})) is False
+    assert done.pending(("raw.camera", 0)) == (10, 100, 109)  # still known finished for the next owner
