@@ -141,3 +141,9 @@ COMMITS_CUT = Counter(
     "(pipeline/worker/finished.py), by topic; the partition is read again from its committed offset.",
     ["topic"],
 )
+COMMITS_WAITING = Gauge(
+    "warmcity_commits_waiting_partitions",
+    "Partitions whose commit a worker cut and which still wait at the first offset no agent finished, "
+    "being read again every 15 s, by topic.",
+    ["topic"],
+)

@@ -27,7 +27,7 @@ import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from pipeline.metrics import COMMITS_CUT
+from pipeline.metrics import COMMITS_CUT, COMMITS_WAITING
 from pipeline.worker import gaps
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ class FinishedOnlyCommits:
         self.ledger = ledger
         self._commit_offsets = consumer._commit_offsets
         self.stuck: dict[Any, tuple[int, float]] = {}  # tp -> (frontier, when last sought back)
+        self._waiting_topics: set[str] = set()  # topics whose gauge was set, so that it drops back to 0
 
     async def _reread(self, tp: Any) -> None:
         consumer = self.consumer
@@ -198,17 +199,23 @@ class FinishedOnlyCommits:
         after it was last sought back; forget those that moved on or were revoked."""
         now = time.monotonic() if now is None else now
         assignment = self.consumer.assignment()
+        waiting: dict[str, int] = dict.fromkeys(self._waiting_topics, 0)
         for tp, (frontier, since) in list(self.stuck.items()):
             committed = self.consumer._committed_offset.get(tp)
             if tp not in assignment or (committed is not None and committed > frontier):
                 del self.stuck[tp]
-            elif now - since >= REREAD_AGAIN_S:
+                continue
+            waiting[tp.topic] = waiting.get(tp.topic, 0) + 1
+            if now - since >= REREAD_AGAIN_S:
                 self.stuck[tp] = (frontier, now)
                 log.warning(
                     "%s[%d] still waits at offset %d, never finished: reading it again",
                     tp.topic, tp.partition, frontier,
                 )  # fmt: skip
                 await self._reread(tp)
+        for topic, count in waiting.items():
+            COMMITS_WAITING.labels(topic).set(count)
+        self._waiting_topics = set(waiting)
 
 
 def commit_finished_only(consumer: Any, ledger: FinishedOffsets) -> FinishedOnlyCommits:

@@ -9,11 +9,19 @@ from typing import Any
 
 import pytest
 from faust.types import TP as TOPIC_PARTITION
+from prometheus_client import REGISTRY
 
 from pipeline.worker import gaps
 from pipeline.worker.finished import REREAD_AGAIN_S, FinishedOffsets, commit_finished_only, cut_to_finished
 
 RAW = TOPIC_PARTITION("raw.camera", 0)
+
+
+def waiting(topic: str) -> float:
+    value = REGISTRY.get_sample_value("warmcity_commits_waiting_partitions", {"topic": topic})
+    return -1.0 if value is None else value
+
+
 OTHER = TOPIC_PARTITION("detections", 1)
 
 
@@ -138,9 +146,11 @@ def test_a_partition_still_waiting_at_its_frontier_is_read_again_until_it_moves_
         assert fake.sought == []  # not yet
         await cuts.recheck(now=cut_at + REREAD_AGAIN_S)
         assert fake.sought == [(RAW, 120)]
+        assert waiting("raw.camera") == 1
         fake._committed_offset[RAW] = 141  # read again and committed past the frontier
         await cuts.recheck(now=cut_at + 3 * REREAD_AGAIN_S)
         assert fake.sought == [(RAW, 120)] and cuts.stuck == {}
+        assert waiting("raw.camera") == 0
 
     asyncio.run(rounds())
 
