@@ -21,7 +21,6 @@ gives the partition back (an eager rebalance revokes every partition first).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -131,24 +130,6 @@ class FinishedOnlyCommits:
         self.stuck: dict[Any, tuple[int, float]] = {}  # tp -> (frontier, when last sought back)
         self._waiting_topics: set[str] = set()  # topics whose gauge was set, so that it drops back to 0
 
-    async def _reread(self, tp: Any) -> None:
-        consumer = self.consumer
-        try:
-            if tp not in consumer.assignment():
-                return  # revoked meanwhile: its next owner starts from the committed offset anyway
-            offset = await gaps.seek_to_committed(consumer, tp)
-            if offset is not None:
-                log.warning("%s[%d] sought back to offset %d to read again", tp.topic, tp.partition, offset)
-        except Exception as exc:  # recheck tries again; a restart is the last resort
-            log.error("%s[%d] could not be sought back: %r", tp.topic, tp.partition, exc)
-
-    def _reread_soon(self, tp: Any) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # pragma: no cover - always called from the commit, in the loop
-            return
-        loop.call_later(gaps.REREAD_AFTER_S, lambda: asyncio.ensure_future(self._reread(tp)))
-
     async def _known_committed(self, offsets: Mapping[Any, int]) -> dict[Any, int | None]:
         known: dict[Any, int | None] = {}
         for tp in offsets:
@@ -184,7 +165,7 @@ class FinishedOnlyCommits:
                 ledger.pending((tp.topic, tp.partition)),
                 frontier if frontier > (committed.get(tp) or 0) else "nothing",
             )  # fmt: skip
-            self._reread_soon(tp)
+            gaps.read_again_soon(consumer, tp)
         if not allowed:
             return False
         result: bool = await self._commit_offsets(allowed, start_new_transaction=start_new_transaction)
@@ -212,7 +193,7 @@ class FinishedOnlyCommits:
                     "%s[%d] still waits at offset %d, never finished: reading it again",
                     tp.topic, tp.partition, frontier,
                 )  # fmt: skip
-                await self._reread(tp)
+                await gaps.read_again(self.consumer, tp)
         for topic, count in waiting.items():
             COMMITS_WAITING.labels(topic).set(count)
         self._waiting_topics = set(waiting)

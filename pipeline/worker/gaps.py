@@ -61,30 +61,36 @@ async def seek_to_committed(consumer: Any, tp: Any) -> int | None:
     return offset
 
 
+async def read_again(consumer: Any, tp: Any) -> None:
+    """Seek ``tp`` back to its committed offset (``seek_to_committed``), so that what was never handed to a
+    stream, or never finished, is read again; a partition revoked meanwhile is left to its next owner,
+    which starts from the committed offset anyway. Errors are logged, not raised: the callers (a timer,
+    the stall watchdog) try again."""
+    try:
+        if tp not in consumer.assignment():
+            return
+        offset = await seek_to_committed(consumer, tp)
+        if offset is not None:
+            log.warning("%s[%d] sought back to offset %d to read again", tp.topic, tp.partition, offset)
+    except Exception as exc:
+        log.error("%s[%d] could not be sought back: %r", tp.topic, tp.partition, exc)
+
+
+def read_again_soon(consumer: Any, tp: Any) -> None:
+    """``read_again`` in ``REREAD_AFTER_S``: not at once, since the fetch loop may be handing over the
+    message after the jump and would set its read offset past the re-read messages, which it would then
+    drop as already read."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no loop (a test calling in directly): the watchdog or a restart re-reads
+        return
+    loop.call_later(REREAD_AFTER_S, lambda: asyncio.ensure_future(read_again(consumer, tp)))
+
+
 def refuse_gaps(consumer: Any) -> None:
     """Install the refusal on Faust's ``consumer`` (once; later calls do nothing)."""
     if getattr(consumer, MARK, False):
         return
-
-    async def _reread(tp: Any) -> None:
-        """Seek ``tp`` back to its committed offset, so that what was never handed over is read again."""
-        try:
-            if tp not in consumer.assignment():
-                return  # revoked meanwhile: its next owner starts from the committed offset anyway
-            offset = await seek_to_committed(consumer, tp)
-            if offset is not None:
-                log.warning("%s[%d] sought back to offset %d to read again", tp.topic, tp.partition, offset)
-        except Exception as exc:  # the stall watchdog (raw partitions) or a restart is the fallback
-            log.error("%s[%d] could not be sought back: %r", tp.topic, tp.partition, exc)
-
-    def _reread_soon(tp: Any) -> None:
-        # Not at once: the fetch loop is handing over the message after the jump and would set its
-        # read offset past the re-read messages, which it would then drop as already read.
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no loop (a test calling in directly): the watchdog or a restart re-reads
-            return
-        loop.call_later(REREAD_AFTER_S, lambda: asyncio.ensure_future(_reread(tp)))
 
     async def _refuse_gap(tp: Any, offset_from: int, offset_to: int) -> None:
         log.error(
@@ -92,7 +98,7 @@ def refuse_gaps(consumer: Any) -> None:
             "reading them again",
             offset_from, offset_to, tp.topic, tp.partition,
         )  # fmt: skip
-        _reread_soon(tp)
+        read_again_soon(consumer, tp)
 
     new_offset = consumer._new_offset
     refused: set[tuple[Any, int]] = set()
@@ -107,7 +113,7 @@ def refuse_gaps(consumer: Any) -> None:
                     "committing past messages never handed to a stream, reading them again",
                     tp.topic, tp.partition, min(acked), committed,
                 )  # fmt: skip
-                _reread_soon(tp)
+                read_again_soon(consumer, tp)
             return None
         offset: int | None = new_offset(tp)
         return offset
