@@ -95,14 +95,17 @@ def cut_to_finished(
     offsets: Mapping[Any, int], committed: Mapping[Any, int | None], ledger: FinishedOffsets
 ) -> tuple[dict[Any, int], dict[Any, tuple[int, int]]]:
     """Faust's proposed ``offsets`` (by topic-partition) cut to what the ledger allows: the offsets to
-    commit, and for each cut partition (proposed, frontier). A partition whose committed offset is not
-    known (``committed`` lacks it or holds None) is passed as proposed."""
+    commit, and for each cut partition (proposed, frontier). A guarded partition whose committed offset
+    is not known (``committed`` lacks it or holds None) is not committed: nothing can say the commit
+    skips nothing (it is read again after a restart)."""
     allowed: dict[Any, int] = {}
     cut: dict[Any, tuple[int, int]] = {}
     for tp, offset in offsets.items():
-        base = committed.get(tp)
-        if not ledger.guards(tp.topic) or base is None:
+        if not ledger.guards(tp.topic):
             allowed[tp] = offset
+            continue
+        base = committed.get(tp)
+        if base is None:
             continue
         frontier = ledger.frontier((tp.topic, tp.partition), base)
         if offset <= frontier:
@@ -132,17 +135,26 @@ class FinishedOnlyCommits:
 
     async def _known_committed(self, offsets: Mapping[Any, int]) -> dict[Any, int | None]:
         known: dict[Any, int | None] = {}
+        # Faust knows no committed offset for a partition not sought since its assignment, or never
+        # committed: ask Kafka, unless the worker is stopping (aiokafka's consumer may have left the
+        # group already and would never answer), and not again in this round once Kafka did not answer.
+        ask = not self._stopping()
         for tp in offsets:
             if not self.ledger.guards(tp.topic):
                 continue
             base: int | None = self.consumer._committed_offset.get(tp)
-            if base is None:  # not sought since its assignment, or never committed: ask Kafka
+            if base is None and ask:
                 try:
                     base = await gaps.committed_offset(self.consumer, tp)
-                except Exception as exc:  # no judgement: Faust's offset goes through
+                except Exception as exc:  # unknown: that partition is not committed this time
                     log.debug("committed offset of %s unknown: %r", tp, exc)
+                    ask = False
             known[tp] = base
         return known
+
+    def _stopping(self) -> bool:
+        app = getattr(self.consumer, "app", None)
+        return bool(getattr(self.consumer, "should_stop", False) or getattr(app, "should_stop", False))
 
     async def commit_offsets(self, offsets: Mapping[Any, int], start_new_transaction: bool = True) -> bool:
         """Faust's ``Consumer._commit_offsets``, with every guarded partition cut to its frontier."""

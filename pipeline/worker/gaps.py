@@ -36,19 +36,22 @@ log = logging.getLogger(__name__)
 
 MARK = "_warmcity_refuses_gaps"
 REREAD_AFTER_S = 2.0
+LOOKUP_TIMEOUT_S = 5.0  # asking Kafka for a committed or earliest offset
 
 
 async def committed_offset(consumer: Any, tp: Any) -> int | None:
     """``tp``'s committed offset: Faust's, else Kafka's (Faust knows none for a partition it has not yet
     sought since its assignment), else the partition's earliest (never committed: the worker's
-    ``auto_offset_reset``); None when none can be known."""
+    ``auto_offset_reset``); None when none can be known. A lookup that Kafka does not answer within
+    ``LOOKUP_TIMEOUT_S`` raises ``TimeoutError``."""
     offset: int | None = consumer._committed_offset.get(tp)
     if offset is None:
         thread = getattr(consumer, "_thread", None)
         if thread is not None:  # aiokafka's consumer, through Faust's consumer thread
-            offset = await thread.call_thread(thread._ensure_consumer().committed, tp)
+            asked = thread.call_thread(thread._ensure_consumer().committed, tp)
+            offset = await asyncio.wait_for(asked, LOOKUP_TIMEOUT_S)
     if offset is None:
-        offset = (await consumer.earliest_offsets(tp)).get(tp)
+        offset = (await asyncio.wait_for(consumer.earliest_offsets(tp), LOOKUP_TIMEOUT_S)).get(tp)
     return offset
 
 

@@ -128,7 +128,10 @@ async def revive(consumer: Any, tp: Any) -> str:
     consumer._buffered_partitions.discard(tp)
     consumer._get_active_partitions().add(tp)
     consumer.resume_partitions([tp])
-    offset = await seek_to_committed(consumer, tp)
+    try:
+        offset = await seek_to_committed(consumer, tp)
+    except Exception as exc:  # Kafka not answering: the next round, or the give-up, follows
+        return f"{state}; not sought ({exc!r})"
     return f"{state}; sought to offset {offset}"
 
 

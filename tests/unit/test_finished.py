@@ -62,9 +62,23 @@ def test_a_commit_within_what_was_finished_goes_through_unchanged() -> None:
     assert allowed == {RAW: 110} and cut == {}
 
 
-def test_topics_not_guarded_and_partitions_with_no_known_commit_are_left_to_faust() -> None:
-    allowed, cut = cut_to_finished({OTHER: 50, RAW: 9}, {RAW: None}, ledger())
-    assert allowed == {OTHER: 50, RAW: 9} and cut == {}
+def test_topics_not_guarded_are_left_to_faust_and_partitions_with_no_known_commit_wait() -> None:
+    allowed, cut = cut_to_finished({OTHER: 50, RAW: 9}, {RAW: None}, ledger(*range(9)))
+    assert allowed == {OTHER: 50} and cut == {}
+
+
+def test_a_stopping_consumer_asks_kafka_nothing_and_commits_no_partition_it_cannot_judge() -> None:
+    fake = fake_consumer(committed=None)
+    fake.app = SimpleNamespace(should_stop=True)  # aiokafka's consumer may have left the group already
+
+    async def never(*tps: Any) -> dict[Any, int]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    fake.earliest_offsets = never
+    commit_finished_only(fake, ledger(0, 1, 2))
+    assert asyncio.run(asyncio.wait_for(fake._commit_offsets({RAW: 3}), 2)) is False
+    assert fake.committed_calls == []
 
 
 def test_keep_only_forgets_partitions_no_longer_assigned() -> None:
@@ -167,3 +181,25 @@ def test_a_commit_kafka_refused_forgets_nothing() -> None:
     commit_finished_only(fake, done)
     assert asyncio.run(fake._commit_offsets({RAW: 110})) is False
     assert done.pending(("raw.camera", 0)) == (10, 100, 109)  # still known finished for the next owner
+
+
+def test_kafka_not_answering_is_asked_once_per_round_and_nothing_unjudged_is_committed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gaps, "LOOKUP_TIMEOUT_S", 0.05)
+    other = TOPIC_PARTITION("raw.camera", 1)
+    fake = fake_consumer(committed=None)
+    fake._committed_offset[other] = None
+    asked: list[Any] = []
+
+    async def silent(*tps: Any) -> dict[Any, int]:
+        asked.extend(tps)
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    fake.earliest_offsets = silent
+    done = ledger(0, 1, 2)
+    done.finished(("raw.camera", 1), [0, 1])
+    commit_finished_only(fake, done)
+    assert asyncio.run(fake._commit_offsets({RAW: 3, other: 2})) is False
+    assert fake.committed_calls == [] and len(asked) == 1
