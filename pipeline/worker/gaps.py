@@ -21,9 +21,12 @@ stays at the first missing offset (nothing is lost: a restart reads from there),
 sought back to its committed offset ``REREAD_AFTER_S`` later, which hands the missing messages (and the
 uncommitted ones after them, stored idempotently) to the streams again. Should that seek race with the
 fetch loop and the messages be dropped again, the stall watchdog (``stall_watch``) sees a raw partition
-whose committed offset does not move and seeks it again; an internal topic's partition then waits for a
-restart. Topics whose acknowledgements Faust ignores
-(the tables' changelogs, compacted) never reach either.
+whose committed offset does not move and seeks it again. Topics whose acknowledgements Faust ignores
+(the tables' changelogs, compacted) never reach either rule.
+
+These two rules are the ones found first; the general fence is the worker's own ledger of finished
+offsets (``finished``), which cuts any commit past a message no agent finished, whatever Faust's reason.
+The refusals stay: they see a jump as it is fetched, before any commit, and have it read again sooner.
 """
 
 from __future__ import annotations
