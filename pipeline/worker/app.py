@@ -268,7 +268,7 @@ class PipelineWorker:
         def _assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
             # before anything of the assignment is read or committed (see gaps.py, finished.py)
             refuse_gaps(self.app.consumer)
-            commit_finished_only(self.app.consumer, self.finished)
+            commit_finished_only(self.app.consumer, self.finished).assigned()
             # What was finished stays finished through a rebalance (eager: every partition is revoked,
             # then most are assigned again); only partitions now owned elsewhere are forgotten.
             self.finished.keep_only({(tp.topic, tp.partition) for tp in args[0]})

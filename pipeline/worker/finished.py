@@ -132,25 +132,40 @@ class FinishedOnlyCommits:
         self._commit_offsets = consumer._commit_offsets
         self.stuck: dict[Any, tuple[int, float]] = {}  # tp -> (frontier, when last sought back)
         self._waiting_topics: set[str] = set()  # topics whose gauge was set, so that it drops back to 0
+        self._kafka_bases: dict[Any, int] = {}  # committed offsets Kafka gave since the assignment
 
     async def _known_committed(self, offsets: Mapping[Any, int]) -> dict[Any, int | None]:
+        """The committed offset of each guarded partition of ``offsets``: Faust's, else what Kafka said
+        since the assignment. Faust knows none for a partition not sought since its assignment, or never
+        committed; those are asked of Kafka in one lookup per round and remembered until the next
+        assignment, unless the worker is stopping (aiokafka's consumer may have left the group already
+        and would never answer). A partition still unknown is not committed this round."""
         known: dict[Any, int | None] = {}
-        # Faust knows no committed offset for a partition not sought since its assignment, or never
-        # committed: ask Kafka, unless the worker is stopping (aiokafka's consumer may have left the
-        # group already and would never answer), and not again in this round once Kafka did not answer.
-        ask = not self._stopping()
+        ask: list[Any] = []
         for tp in offsets:
             if not self.ledger.guards(tp.topic):
                 continue
             base: int | None = self.consumer._committed_offset.get(tp)
-            if base is None and ask:
-                try:
-                    base = await gaps.committed_offset(self.consumer, tp)
-                except Exception as exc:  # unknown: that partition is not committed this time
-                    log.debug("committed offset of %s unknown: %r", tp, exc)
-                    ask = False
+            if base is None:
+                base = self._kafka_bases.get(tp)
+            if base is None:
+                ask.append(tp)
             known[tp] = base
+        if ask and not self._stopping():
+            try:
+                found = await gaps.kafka_committed_offsets(self.consumer, ask)
+            except Exception as exc:  # unknown: those partitions are not committed this round
+                log.debug("committed offsets of %d partitions unknown: %r", len(ask), exc)
+            else:
+                for tp, base in found.items():
+                    known[tp] = base
+                    if base is not None:
+                        self._kafka_bases[tp] = base
         return known
+
+    def assigned(self) -> None:
+        """A new assignment: what Kafka said of the partitions' commits may be stale now."""
+        self._kafka_bases.clear()
 
     def _stopping(self) -> bool:
         app = getattr(self.consumer, "app", None)

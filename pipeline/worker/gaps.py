@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -42,19 +43,35 @@ REREAD_AFTER_S = 2.0
 LOOKUP_TIMEOUT_S = 5.0  # asking Kafka for a committed or earliest offset
 
 
+async def kafka_committed_offsets(consumer: Any, tps: Collection[Any]) -> dict[Any, int | None]:
+    """Where the group committed ``tps`` (None: never), as Kafka says, else their earliest offsets (never
+    committed: the worker's ``auto_offset_reset``): one request for the commits, through aiokafka's group
+    coordinator in Faust's consumer thread, and one for the earliest offsets, each of them given
+    ``LOOKUP_TIMEOUT_S`` before ``TimeoutError``. A partition whose offsets cannot be known maps to None."""
+    found: dict[Any, int | None] = dict.fromkeys(tps)
+    thread = getattr(consumer, "_thread", None)
+    if thread is not None and tps:
+        coordinator = thread._ensure_consumer()._coordinator
+        commits = await asyncio.wait_for(
+            thread.call_thread(coordinator.fetch_committed_offsets, set(tps)), LOOKUP_TIMEOUT_S
+        )
+        for tp in tps:
+            meta = commits.get(tp)
+            found[tp] = meta.offset if meta is not None and meta.offset >= 0 else None
+    missing = [tp for tp, offset in found.items() if offset is None]
+    if missing:
+        earliest = await asyncio.wait_for(consumer.earliest_offsets(*missing), LOOKUP_TIMEOUT_S)
+        for tp in missing:
+            found[tp] = earliest.get(tp)
+    return found
+
+
 async def committed_offset(consumer: Any, tp: Any) -> int | None:
     """``tp``'s committed offset: Faust's, else Kafka's (Faust knows none for a partition it has not yet
-    sought since its assignment), else the partition's earliest (never committed: the worker's
-    ``auto_offset_reset``); None when none can be known. A lookup that Kafka does not answer within
-    ``LOOKUP_TIMEOUT_S`` raises ``TimeoutError``."""
+    sought since its assignment), else the partition's earliest (``kafka_committed_offsets``)."""
     offset: int | None = consumer._committed_offset.get(tp)
     if offset is None:
-        thread = getattr(consumer, "_thread", None)
-        if thread is not None:  # aiokafka's consumer, through Faust's consumer thread
-            asked = thread.call_thread(thread._ensure_consumer().committed, tp)
-            offset = await asyncio.wait_for(asked, LOOKUP_TIMEOUT_S)
-    if offset is None:
-        offset = (await asyncio.wait_for(consumer.earliest_offsets(tp), LOOKUP_TIMEOUT_S)).get(tp)
+        offset = (await kafka_committed_offsets(consumer, [tp]))[tp]
     return offset
 
 

@@ -202,4 +202,29 @@ def test_kafka_not_answering_is_asked_once_per_round_and_nothing_unjudged_is_com
     done.finished(("raw.camera", 1), [0, 1])
     commit_finished_only(fake, done)
     assert asyncio.run(fake._commit_offsets({RAW: 3, other: 2})) is False
-    assert fake.committed_calls == [] and len(asked) == 1
+    assert fake.committed_calls == [] and sorted(asked) == sorted([RAW, other])  # one lookup for both
+
+
+def test_what_kafka_said_is_remembered_until_the_next_assignment() -> None:
+    fake = fake_consumer(committed=None, earliest=0)
+    looked_up: list[Any] = []
+    earliest = fake.earliest_offsets
+
+    async def counting(*tps: Any) -> dict[Any, int]:
+        looked_up.extend(tps)
+        found: dict[Any, int] = await earliest(*tps)
+        return found
+
+    fake.earliest_offsets = counting
+
+    async def refused(offsets: dict[Any, int], start_new_transaction: bool = True) -> bool:
+        return False  # Faust learns no committed offset: only the cache spares Kafka the next time
+
+    fake._commit_offsets = refused
+    cuts = commit_finished_only(fake, ledger(0, 1, 2))
+    asyncio.run(fake._commit_offsets({RAW: 3}))
+    asyncio.run(fake._commit_offsets({RAW: 3}))
+    assert looked_up == [RAW]
+    cuts.assigned()
+    asyncio.run(fake._commit_offsets({RAW: 3}))
+    assert looked_up == [RAW, RAW]

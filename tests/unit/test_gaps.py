@@ -68,26 +68,42 @@ def test_a_refused_gap_has_the_partition_read_again_from_its_committed_offset(
     assert sought == [(TP, 354)]
 
 
+def with_offsets(faust: int | None, kafka: dict[Any, int], calls: list[str] | None = None) -> Any:
+    """A Faust consumer whose aiokafka group coordinator knows ``kafka`` (-1: never committed)."""
+    calls = [] if calls is None else calls
+
+    async def fetch_committed_offsets(tps: set[Any]) -> dict[Any, Any]:
+        calls.append("commits")
+        return {tp: SimpleNamespace(offset=kafka.get(tp, -1)) for tp in tps}
+
+    async def call_thread(fn: Any, *args: Any) -> Any:
+        return await fn(*args)
+
+    async def earliest_offsets(*tps: Any) -> dict[Any, int]:
+        calls.append("earliest")
+        return dict.fromkeys(tps, 3)
+
+    coordinator = SimpleNamespace(fetch_committed_offsets=fetch_committed_offsets)
+    thread = SimpleNamespace(
+        call_thread=call_thread, _ensure_consumer=lambda: SimpleNamespace(_coordinator=coordinator)
+    )
+    return SimpleNamespace(
+        _committed_offset=defaultdict(lambda: None, {TP: faust}),
+        _thread=thread,
+        earliest_offsets=earliest_offsets,
+    )
+
+
 def test_the_committed_offset_is_faust_s_else_kafka_s_else_the_earliest() -> None:
-    def with_offsets(faust: int | None, kafka: int | None) -> Any:
-        async def committed(tp: Any) -> int | None:
-            return kafka
+    assert asyncio.run(gaps.committed_offset(with_offsets(121, {TP: 7}), TP)) == 121
+    assert asyncio.run(gaps.committed_offset(with_offsets(None, {TP: 121}), TP)) == 121  # not yet sought
+    assert asyncio.run(gaps.committed_offset(with_offsets(None, {}), TP)) == 3  # never committed: earliest
 
-        async def call_thread(fn: Any, *args: Any) -> Any:
-            return await fn(*args)
 
-        async def earliest_offsets(*tps: Any) -> dict[Any, int]:
-            return dict.fromkeys(tps, 3)
-
-        thread = SimpleNamespace(
-            call_thread=call_thread, _ensure_consumer=lambda: SimpleNamespace(committed=committed)
-        )
-        return SimpleNamespace(
-            _committed_offset=defaultdict(lambda: None, {TP: faust}),
-            _thread=thread,
-            earliest_offsets=earliest_offsets,
-        )
-
-    assert asyncio.run(gaps.committed_offset(with_offsets(121, 7), TP)) == 121
-    assert asyncio.run(gaps.committed_offset(with_offsets(None, 121), TP)) == 121  # not yet sought: Kafka's
-    assert asyncio.run(gaps.committed_offset(with_offsets(None, None), TP)) == 3  # never committed: earliest
+def test_kafka_is_asked_once_for_many_partitions() -> None:
+    others = [TOPIC_PARTITION("raw.explosives", p) for p in (1, 2)]
+    calls: list[str] = []
+    fake = with_offsets(None, {TP: 10, others[0]: 20}, calls)
+    found = asyncio.run(gaps.kafka_committed_offsets(fake, [TP, *others]))
+    assert found == {TP: 10, others[0]: 20, others[1]: 3}
+    assert calls == ["commits", "earliest"]
