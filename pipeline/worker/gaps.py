@@ -51,13 +51,18 @@ async def kafka_committed_offsets(consumer: Any, tps: Collection[Any]) -> dict[A
     found: dict[Any, int | None] = dict.fromkeys(tps)
     thread = getattr(consumer, "_thread", None)
     if thread is not None and tps:
-        coordinator = thread._ensure_consumer()._coordinator
-        commits = await asyncio.wait_for(
-            thread.call_thread(coordinator.fetch_committed_offsets, set(tps)), LOOKUP_TIMEOUT_S
-        )
-        for tp in tps:
-            meta = commits.get(tp)
-            found[tp] = meta.offset if meta is not None and meta.offset >= 0 else None
+        inner = thread._ensure_consumer()
+        coordinator = getattr(inner, "_coordinator", None)  # aiokafka's, private: one request for all
+        if coordinator is not None:
+            commits = await asyncio.wait_for(
+                thread.call_thread(coordinator.fetch_committed_offsets, set(tps)), LOOKUP_TIMEOUT_S
+            )
+            for tp in tps:
+                meta = commits.get(tp)
+                found[tp] = meta.offset if meta is not None and meta.offset >= 0 else None
+        else:  # another aiokafka: its public call, a request per partition
+            for tp in tps:
+                found[tp] = await asyncio.wait_for(thread.call_thread(inner.committed, tp), LOOKUP_TIMEOUT_S)
     missing = [tp for tp, offset in found.items() if offset is None]
     if missing:
         earliest = await asyncio.wait_for(consumer.earliest_offsets(*missing), LOOKUP_TIMEOUT_S)

@@ -107,3 +107,17 @@ def test_kafka_is_asked_once_for_many_partitions() -> None:
     found = asyncio.run(gaps.kafka_committed_offsets(fake, [TP, *others]))
     assert found == {TP: 10, others[0]: 20, others[1]: 3}
     assert calls == ["commits", "earliest"]
+
+
+def test_without_aiokafka_s_coordinator_each_partition_is_asked_through_the_public_call() -> None:
+    async def committed(tp: Any) -> int | None:
+        return 42
+
+    async def call_thread(fn: Any, *args: Any) -> Any:
+        return await fn(*args)
+
+    thread = SimpleNamespace(
+        call_thread=call_thread, _ensure_consumer=lambda: SimpleNamespace(committed=committed)
+    )
+    fake = SimpleNamespace(_committed_offset=defaultdict(lambda: None), _thread=thread)
+    assert asyncio.run(gaps.kafka_committed_offsets(fake, [TP])) == {TP: 42}
